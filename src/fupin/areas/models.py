@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省")
+        PREFECTURE = "prefecture", _("市")
+        COUNTY = "county", _("县")
+        TOWNSHIP = "township", _("乡镇")
+        VILLAGE = "village", _("行政村")
+        GROUP = "group", _("村民小组")
+
+    code = models.CharField(_("区划代码"), max_length=15, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("行政区划")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def prefix(self) -> str:
+        from fupin.areas.codes import PREFIX_LENGTH
+
+        return self.code[: PREFIX_LENGTH[self.level]]

@@ -1,0 +1,45 @@
+"""No exception page ever reaches a user: errors become a Chinese page with a code."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from fupin.core.errors import FupinError
+
+log = logging.getLogger("fupin.errors")
+
+
+class FupinErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, FupinError):
+            error = exc
+        else:
+            from django.core.exceptions import PermissionDenied
+            from django.http import Http404
+
+            if isinstance(exc, Http404):
+                from fupin.core.errors import NotFound
+
+                error = NotFound()
+            elif isinstance(exc, PermissionDenied):
+                from fupin.core.errors import AccessDenied
+
+                error = AccessDenied()
+            else:
+                log.exception("unhandled error on %s", request.path)
+                error = FupinError(_("系统出现错误，已记录。请稍后再试或联系管理员。"), code="server_error")
+                error.status = 500
+        if request.path.startswith("/api/"):
+            return JsonResponse(error.as_dict(), status=error.status)
+        return render(request, "error.html", {"error": error}, status=error.status)

@@ -1,0 +1,294 @@
+"""Reads of the registry. Every function takes the actor's Scope and sees only its areas.
+
+Personal data leaves this module only through ``member_views``/``household_views``,
+which mask it for roles that may not see it and record every unmasked display.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+from opencc import OpenCC
+
+from fupin.accounts.scope import Scope
+from fupin.areas.codes import prefix_q
+from fupin.audit.services import pii_access_record
+from fupin.core.errors import NotFound
+from fupin.core.masking import mask_id_number, mask_phone, mask_sensitive
+from fupin.registry.choices import Relation
+from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
+from fupin.registry.validation import normalise_text
+
+MEMBER_PII_FIELDS = ("id_number", "health")
+HOUSEHOLD_PII_FIELDS = ("phone",)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def _prefix_match(field: str, text: str) -> Q:
+    """Indexed prefix search on both databases.
+
+    PostgreSQL answers LIKE 'x%' from the varchar_pattern_ops indexes made in the
+    migrations; SQLite's LIKE is case-insensitive and skips indexes, so there a range
+    on the binary collation does it.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": text})
+
+
+_ID_DIGITS = re.compile(r"^[0-9]{3,17}[0-9X]?$")
+_LETTERS = re.compile(r"^[a-z]+$")
+
+
+def search_q(text: str) -> Q:
+    """What a search box means: name (simplified or traditional), pinyin or its
+    initials (zs → 张三), the last digits of a member's ID, or a household number."""
+    text = normalise_text(text).upper()
+    if not text:
+        return Q()
+    if _ID_DIGITS.match(text):
+        members = Member.objects.filter(is_active=True).filter(
+            Q(id_number=text) if len(text) == 18 else _prefix_match("id_reversed", text[::-1])
+        )
+        return Q(id__in=members.values("household_id")) | _prefix_match("number", text)
+    lower = text.lower()
+    if _LETTERS.match(lower):
+        members = Member.objects.filter(is_active=True).filter(
+            _prefix_match("name_initials", lower) | _prefix_match("name_pinyin", lower)
+        )
+        return Q(id__in=members.values("household_id"))
+    simplified = _t2s().convert(text)
+    members = Member.objects.filter(is_active=True).filter(
+        _prefix_match("name", simplified)
+        | (_prefix_match("name", text) if simplified != text else Q(pk__in=[]))
+    )
+    return Q(id__in=members.values("household_id"))
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    area_code: str = ""
+    status: str = ""
+    household_type: str = ""
+    main_cause: str = ""
+    q: str = ""
+
+
+def household_queryset(*, scope: Scope, filters: HouseholdFilters | None = None
+                       ) -> QuerySet[Household]:
+    qs = Household.objects.filter(prefix_q("area_code", scope.prefixes), is_active=True)
+    f = filters or HouseholdFilters()
+    if f.area_code:
+        from fupin.areas.codes import prefix_of
+
+        try:
+            qs = qs.filter(prefix_q("area_code", [prefix_of(f.area_code)]))
+        except Exception:  # an invalid code in a filter simply matches nothing
+            qs = qs.none()
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.household_type:
+        qs = qs.filter(household_type=f.household_type)
+    if f.main_cause:
+        qs = qs.filter(main_cause=f.main_cause)
+    if f.q:
+        qs = qs.filter(search_q(f.q))
+    return qs
+
+
+def _encode_cursor(area_code: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{area_code}:{pk}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        code, pk = raw.split(":")
+        return code, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    rows: list[Household]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def household_page(*, scope: Scope, filters: HouseholdFilters | None = None,
+                   cursor: str = "", limit: int = 20) -> Page:
+    """One page in (area code, id) order by keyset: page 50,000 costs what page 1 costs.
+
+    ``cursor`` is an opaque token; a leading ``-`` means the page before it.
+    Each row carries ``head_name``, ``head_id_number``, ``member_count`` and ``area``.
+    """
+    qs = household_queryset(scope=scope, filters=filters)
+    backwards = cursor.startswith("-")
+    position = _decode_cursor(cursor.lstrip("-")) if cursor else None
+    if position:
+        code, pk = position
+        if backwards:
+            qs = qs.filter(Q(area_code__lt=code) | Q(area_code=code, id__lt=pk))
+        else:
+            qs = qs.filter(Q(area_code__gt=code) | Q(area_code=code, id__gt=pk))
+    order = ("-area_code", "-id") if backwards else ("area_code", "id")
+    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD,
+                                  is_active=True)
+    rows = list(
+        qs.select_related("area")
+        .annotate(
+            head_name=Subquery(heads.values("name")[:1]),
+            head_id_number=Subquery(heads.values("id_number")[:1]),
+            member_count=Subquery(
+                Member.objects.filter(household=OuterRef("pk"), is_active=True)
+                .order_by().values("household").annotate(n=Count("id")).values("n")[:1]
+            ),
+        )
+        .order_by(*order)[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else bool(position)
+    has_prev = bool(position) if not backwards else more
+    return Page(
+        rows=rows,
+        next_cursor=_encode_cursor(rows[-1].area_code, rows[-1].pk) if rows and has_next else None,
+        prev_cursor="-" + _encode_cursor(rows[0].area_code, rows[0].pk)
+        if rows and has_prev else None,
+    )
+
+
+def household_get(*, scope: Scope, household_id: int) -> Household:
+    household = (
+        Household.objects.filter(prefix_q("area_code", scope.prefixes), pk=household_id)
+        .select_related("area")
+        .first()
+    )
+    if household is None:
+        raise NotFound()
+    return household
+
+
+def member_list(*, scope: Scope, household: Household) -> list[Member]:
+    if not scope.covers(household.area_code):
+        raise NotFound()
+    order = [r.value for r in Relation]
+    members = list(Member.objects.filter(household=household, is_active=True))
+    members.sort(key=lambda m: (order.index(m.relation), m.pk))
+    return members
+
+
+def member_get(*, scope: Scope, member_id: int) -> Member:
+    member = (
+        Member.objects.filter(prefix_q("household__area_code", scope.prefixes), pk=member_id,
+                              is_active=True)
+        .select_related("household")
+        .first()
+    )
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def income_list(*, scope: Scope, household: Household) -> list[IncomeRecord]:
+    if not scope.covers(household.area_code):
+        raise NotFound()
+    return list(IncomeRecord.objects.filter(household=household).order_by("-year"))
+
+
+def change_list(*, scope: Scope, household: Household) -> QuerySet[HouseholdChange]:
+    if not scope.covers(household.area_code):
+        raise NotFound()
+    return (
+        HouseholdChange.objects.filter(household=household)
+        .select_related("actor", "member")
+        .order_by("-at", "-id")
+    )
+
+
+# --- presenting personal data -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberView:
+    member: Member
+    id_number: str
+    health: str
+    masked: bool
+    age: int | None
+
+
+def _age(id_number: str, today: date) -> int | None:
+    try:
+        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def member_views(*, actor: Any, scope: Scope, members: list[Member], area_code: str,
+                 channel: str) -> list[MemberView]:
+    """Members as the actor may see them; unmasked displays go to the access log."""
+    unmasked = scope.sees_pii(area_code)
+    today = date.today()
+    views = [
+        MemberView(
+            member=m,
+            id_number=m.id_number if unmasked else mask_id_number(m.id_number),
+            health=m.get_health_display() if unmasked else mask_sensitive(),
+            masked=not unmasked,
+            age=_age(m.id_number, today),
+        )
+        for m in members
+    ]
+    if unmasked:
+        pii_access_record(actor=actor, object_type="member", object_ids=[m.pk for m in members],
+                          fields=MEMBER_PII_FIELDS, channel=channel)
+    return views
+
+
+def phone_view(*, scope: Scope, household: Household) -> str:
+    return household.phone if scope.sees_pii(household.area_code) else mask_phone(household.phone)
+
+
+def change_views(*, scope: Scope, household: Household,
+                 changes: list[HouseholdChange]) -> list[dict[str, Any]]:
+    """History entries with PII values masked for roles that may not see them."""
+    unmasked = scope.sees_pii(household.area_code)
+    out = []
+    for change in changes:
+        rows = []
+        for field, (old, new) in change.changes.items():
+            name = field.split(".")[-1]
+            if not unmasked and name in ("id_number", "phone", "health"):
+                masker = {"id_number": mask_id_number, "phone": mask_phone}.get(name)
+                old = masker(old) if masker and old else (mask_sensitive() if old else old)
+                new = masker(new) if masker and new else (mask_sensitive() if new else new)
+            rows.append({"field": field, "label": _field_label(name), "old": old, "new": new})
+        out.append({"change": change, "rows": rows})
+    return out
+
+
+def _field_label(name: str) -> str:
+    for model in (Household, Member, IncomeRecord):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return {"is_active": _("在户")}.get(name, name)

@@ -1,0 +1,202 @@
+"""Settings, read strictly from the environment.
+
+FUPIN_DATA_DIR     where the SQLite database, uploads and the generated secret live (default ./var)
+DATABASE_URL       e.g. postgres://user@host:5432/fupin; unset means SQLite in WAL mode
+FUPIN_SECRET_KEY   required when FUPIN_DEBUG is off; in debug a key is generated under FUPIN_DATA_DIR
+FUPIN_DEBUG        1/0 (default 1 for a laptop county; set 0 in production)
+FUPIN_ALLOWED_HOSTS comma-separated (default localhost,127.0.0.1,[::1],testserver)
+FUPIN_LOG_LEVEL    default INFO
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1 or 0.")
+
+
+DATA_DIR = Path(os.environ.get("FUPIN_DATA_DIR") or Path.cwd() / "var").resolve()
+DEBUG = _flag("FUPIN_DEBUG", True)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("FUPIN_SECRET_KEY", "")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("FUPIN_SECRET_KEY must be set when FUPIN_DEBUG=0.")
+    # A laptop county gets a stable key of its own rather than a shared default.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "FUPIN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
+    ).split(",")
+    if h.strip()
+]
+
+
+def _databases() -> dict[str, dict[str, Any]]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(DATA_DIR / "fupin.sqlite3"),
+                "OPTIONS": {
+                    # WAL lets readers go on while an import writes; IMMEDIATE avoids
+                    # the upgrade deadlock between two writers.
+                    "transaction_mode": "IMMEDIATE",
+                    "init_command": (
+                        "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                        "PRAGMA busy_timeout=5000;PRAGMA cache_size=-64000;"
+                        "PRAGMA foreign_keys=ON;"
+                    ),
+                },
+                "TEST": {"NAME": str(DATA_DIR / "test-fupin.sqlite3")},
+            }
+        }
+    import dj_database_url
+
+    try:
+        config = dict(dj_database_url.parse(url, conn_max_age=60))
+    except Exception as exc:  # the library raises several types; all mean the same
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a valid database address ({exc}). "
+            "Expected e.g. postgres://user:password@localhost:5432/fupin"
+        ) from exc
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names an unsupported database ({engine or 'unknown'}); "
+            "fupin runs on PostgreSQL (postgres://...) or SQLite (sqlite:///path)."
+        )
+    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL has no database name (postgres://host/NAME).")
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "fupin.core",
+    "fupin.audit",
+    "fupin.areas",
+    "fupin.accounts",
+    "fupin.registry",
+    "fupin.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fupin.core.middleware.FupinErrorMiddleware",
+]
+
+ROOT_URLCONF = "fupin.urls"
+WSGI_APPLICATION = "fupin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "fupin.accounts.context_processors.roles",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "registry:household_list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+# whitenoise serves straight from the finders in debug and tests; no collectstatic needed there.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "fupin.core.logging.PiiRedactingFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["pii"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The default request logger prints request bodies of failed requests; ours
+        # goes through the same redacting handler.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+
+# Households per page in the list; keyset pagination keeps every page equally fast.
+FUPIN_PAGE_SIZE = 20

@@ -1,0 +1,62 @@
+"""Test data: a small county with two townships, and households with valid IDs."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from fupin.registry.models import Household
+from fupin.registry.services import household_create
+from fupin.registry.validation import build_id_number
+
+_seq = itertools.count(1)
+
+AREAS = [
+    ("420000000000", "湖北省"),
+    ("422800000000", "恩施土家族苗族自治州"),
+    ("422822000000", "建始县"),
+    ("422822100000", "业州镇"),
+    ("422822100001", "东门村"),
+    ("422822100001001", "东门村一组"),
+    ("422822100002", "南门村"),
+    ("422822101000", "高坪镇"),
+    ("422822101001", "高坪村"),
+]
+VILLAGE = "422822100001"
+OTHER_VILLAGE_SAME_TOWNSHIP = "422822100002"
+OTHER_TOWNSHIP_VILLAGE = "422822101001"
+
+
+def id_number(*, sex: str = "male", born: date = date(1980, 5, 17)) -> str:
+    n = next(_seq) % 500
+    seq = n * 2 + (1 if sex == "male" else 2)
+    return build_id_number("422822", born, seq)
+
+
+def member_data(**overrides: Any) -> dict[str, Any]:
+    sex = overrides.pop("sex", "male")
+    born = overrides.pop("born", date(1980, 5, 17))
+    data = {
+        "name": "张三",
+        "sex": sex,
+        "id_number": id_number(sex=sex, born=born),
+        "relation": "head",
+        "education": "junior",
+        "health": "healthy",
+        "labour": "ordinary",
+    }
+    data.update(overrides)
+    return data
+
+
+def household(*, area_code: str = VILLAGE, number: str | None = None,
+              members: list[dict[str, Any]] | None = None, **fields: Any) -> Household:
+    data = {"number": number or f"H{next(_seq):06d}", "main_cause": "illness",
+            "household_type": "ordinary", "status": "not_exited", "identified_year": 2015}
+    data.update(fields)
+    return household_create(
+        actor=None, area_code=area_code, data=data,
+        members=members or [member_data(), member_data(name="李四", sex="female",
+                                                       relation="spouse")],
+    )
