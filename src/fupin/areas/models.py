@@ -20,6 +20,8 @@ class Area(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
+    # 农村户籍人口: the denominator of the incidence rate (贫困发生率) of a village.
+    rural_population = models.PositiveIntegerField(_("农村户籍人口"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
