@@ -79,7 +79,6 @@ def _databases() -> dict[str, dict[str, Any]]:
                         "PRAGMA foreign_keys=ON;"
                     ),
                 },
-                "TEST": {"NAME": str(DATA_DIR / "test-fupin.sqlite3")},
             }
         }
     import dj_database_url
@@ -97,8 +96,12 @@ def _databases() -> dict[str, dict[str, Any]]:
             f"DATABASE_URL names an unsupported database ({engine or 'unknown'}); "
             "fupin runs on PostgreSQL (postgres://...) or SQLite (sqlite:///path)."
         )
-    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
-        raise ImproperlyConfigured("DATABASE_URL has no database name (postgres://host/NAME).")
+    if engine == "django.db.backends.postgresql":
+        if not config.get("NAME"):
+            raise ImproperlyConfigured("DATABASE_URL has no database name (postgres://host/NAME).")
+        # Test runs made side by side on one server (developers, CI retries) must not
+        # drop each other's test database.
+        config["TEST"] = {"NAME": f"test_{config['NAME']}_{os.getpid()}"}
     return {"default": config}
 
 
