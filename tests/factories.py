@@ -50,13 +50,25 @@ def member_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def household(*, area_code: str = VILLAGE, number: str | None = None,
-              members: list[dict[str, Any]] | None = None, **fields: Any) -> Household:
-    data = {"number": number or f"H{next(_seq):06d}", "main_cause": "illness",
-            "household_type": "ordinary", "status": "not_exited", "identified_year": 2015}
+def household(
+    *,
+    area_code: str = VILLAGE,
+    number: str | None = None,
+    members: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Household:
+    data = {
+        "number": number or f"H{next(_seq):06d}",
+        "main_cause": "illness",
+        "household_type": "ordinary",
+        "status": "not_exited",
+        "identified_year": 2015,
+    }
     data.update(fields)
     return household_create(
-        actor=None, area_code=area_code, data=data,
-        members=members or [member_data(), member_data(name="李四", sex="female",
-                                                       relation="spouse")],
+        actor=None,
+        area_code=area_code,
+        data=data,
+        members=members
+        or [member_data(), member_data(name="李四", sex="female", relation="spouse")],
     )

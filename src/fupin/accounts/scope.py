@@ -84,7 +84,9 @@ def scope_for(user: Any) -> Scope:
         if rule.sees_pii:
             pii.add(prefix)
     minimal = _minimal(read)
-    roots = tuple(sorted({code for _, code, level in rows if code[: PREFIX_LENGTH[level]] in minimal}))
+    roots = tuple(
+        sorted({code for _, code, level in rows if code[: PREFIX_LENGTH[level]] in minimal})
+    )
     scope = Scope(
         user_id=user.pk,
         prefixes=minimal,

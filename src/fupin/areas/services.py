@@ -54,28 +54,24 @@ def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = 
         parsed[code] = {"name": name, "level": level, "boundary": boundary}
 
     existing = dict(Area.objects.filter(code__in=list(parsed)).values_list("code", "id"))
-    missing_parents = {
-        p
-        for code in parsed
-        if (p := parent_code(code)) and p not in parsed
-    } - set(existing)
+    missing_parents = {p for code in parsed if (p := parent_code(code)) and p not in parsed} - set(
+        existing
+    )
     known_parents = set(
         Area.objects.filter(code__in=list(missing_parents)).values_list("code", flat=True)
     )
     for code in sorted(parsed):
         p = parent_code(code)
         if p and p not in parsed and p not in known_parents and p not in existing:
-            errors.setdefault(code, []).append(
-                _("上级区划%(parent)s不存在") % {"parent": p}
-            )
+            errors.setdefault(code, []).append(_("上级区划%(parent)s不存在") % {"parent": p})
     if errors:
         raise InvalidInput(_("区划文件有误，未导入任何区划。"), fields=errors)
 
     with transaction.atomic():
         ids = dict(
-            Area.objects.filter(
-                code__in=list(parsed) + list(missing_parents)
-            ).values_list("code", "id")
+            Area.objects.filter(code__in=list(parsed) + list(missing_parents)).values_list(
+                "code", "id"
+            )
         )
         changed = 0
         for level in LEVELS:
@@ -115,5 +111,6 @@ def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = 
 
 
 def areas_load_csv(*, actor: Any, text: str, channel: str = "cli") -> int:
-    return areas_load(actor=actor, rows=csv.DictReader(io.StringIO(text.lstrip("\ufeff"))),
-                      channel=channel)
+    return areas_load(
+        actor=actor, rows=csv.DictReader(io.StringIO(text.lstrip("\ufeff"))), channel=channel
+    )

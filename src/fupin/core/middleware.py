@@ -38,7 +38,9 @@ class FupinErrorMiddleware:
                 error = AccessDenied()
             else:
                 log.exception("unhandled error on %s", request.path)
-                error = FupinError(_("系统出现错误，已记录。请稍后再试或联系管理员。"), code="server_error")
+                error = FupinError(
+                    _("系统出现错误，已记录。请稍后再试或联系管理员。"), code="server_error"
+                )
                 error.status = 500
         if request.path.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=error.status)

@@ -27,28 +27,41 @@ from fupin.registry.choices import (
 
 class Household(models.Model):
     number = models.CharField(_("户编号"), max_length=32)
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所在区划"))
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在区划")
+    )
     # The area's code, copied so that scoping is one indexed range without a join.
     area_code = models.CharField(_("区划代码"), max_length=15)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    standard = models.CharField(_("识别标准"), max_length=16, choices=Standard.choices,
-                                default=Standard.NATIONAL)
-    household_type = models.CharField(_("贫困户属性"), max_length=16,
-                                      choices=HouseholdType.choices, default=HouseholdType.ORDINARY)
+    standard = models.CharField(
+        _("识别标准"), max_length=16, choices=Standard.choices, default=Standard.NATIONAL
+    )
+    household_type = models.CharField(
+        _("贫困户属性"),
+        max_length=16,
+        choices=HouseholdType.choices,
+        default=HouseholdType.ORDINARY,
+    )
     main_cause = models.CharField(_("主要致贫原因"), max_length=16, choices=Cause.choices)
     other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
-    housing_area = models.DecimalField(_("住房面积(㎡)"), max_digits=8, decimal_places=2,
-                                       null=True, blank=True)
-    danger_grade = models.CharField(_("危房等级"), max_length=4, choices=DangerGrade.choices,
-                                    default=DangerGrade.NONE)
+    housing_area = models.DecimalField(
+        _("住房面积(㎡)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    danger_grade = models.CharField(
+        _("危房等级"), max_length=4, choices=DangerGrade.choices, default=DangerGrade.NONE
+    )
     relocated = models.BooleanField(_("是否易地搬迁"), default=False)
     safe_water = models.BooleanField(_("饮水是否安全"), default=True)
     has_electricity = models.BooleanField(_("是否通生活用电"), default=True)
-    road_distance_km = models.DecimalField(_("距村主干路距离(公里)"), max_digits=6,
-                                           decimal_places=2, null=True, blank=True)
-    status = models.CharField(_("户状态"), max_length=16, choices=HouseholdStatus.choices,
-                              default=HouseholdStatus.NOT_EXITED)
+    road_distance_km = models.DecimalField(
+        _("距村主干路距离(公里)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("户状态"),
+        max_length=16,
+        choices=HouseholdStatus.choices,
+        default=HouseholdStatus.NOT_EXITED,
+    )
     identified_year = models.PositiveSmallIntegerField(_("识别年度"), null=True, blank=True)
     exited_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
@@ -60,8 +73,9 @@ class Household(models.Model):
         verbose_name = _("户")
         constraints = [
             # 户编号 is unique within a county (the first six digits of the code).
-            models.UniqueConstraint(Substr("area_code", 1, 6), "number",
-                                    name="household_number_unique_in_county"),
+            models.UniqueConstraint(
+                Substr("area_code", 1, 6), "number", name="household_number_unique_in_county"
+            ),
             models.CheckConstraint(
                 condition=Q(exited_year__isnull=True)
                 | Q(identified_year__isnull=True)
@@ -86,15 +100,19 @@ class Member(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=22)
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices)
     ethnicity = models.CharField(_("民族"), max_length=16, default="汉族")
-    education = models.CharField(_("文化程度"), max_length=16, choices=Education.choices,
-                                 blank=True)
+    education = models.CharField(
+        _("文化程度"), max_length=16, choices=Education.choices, blank=True
+    )
     schooling = models.CharField(_("在校生状况"), max_length=16, blank=True)
-    health = models.CharField(_("健康状况"), max_length=16, choices=Health.choices,
-                              default=Health.HEALTHY)
-    labour = models.CharField(_("劳动能力"), max_length=16, choices=Labour.choices,
-                              default=Labour.ORDINARY)
-    migrant_status = models.CharField(_("务工状况"), max_length=16, choices=MigrantStatus.choices,
-                                      default=MigrantStatus.NONE)
+    health = models.CharField(
+        _("健康状况"), max_length=16, choices=Health.choices, default=Health.HEALTHY
+    )
+    labour = models.CharField(
+        _("劳动能力"), max_length=16, choices=Labour.choices, default=Labour.ORDINARY
+    )
+    migrant_status = models.CharField(
+        _("务工状况"), max_length=16, choices=MigrantStatus.choices, default=MigrantStatus.NONE
+    )
     migrant_months = models.PositiveSmallIntegerField(_("务工时间(月)"), default=0)
     medical_insurance = models.BooleanField(_("是否参加基本医疗保险"), default=True)
     serious_illness_insurance = models.BooleanField(_("是否参加大病保险"), default=True)
@@ -114,11 +132,16 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("家庭成员")
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=Q(is_active=True),
-                                    name="member_one_active_household"),
-            models.UniqueConstraint(fields=["household"],
-                                    condition=Q(is_active=True, relation="head"),
-                                    name="member_one_head"),
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(is_active=True),
+                name="member_one_active_household",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(is_active=True, relation="head"),
+                name="member_one_head",
+            ),
         ]
         indexes = [
             models.Index(fields=["household", "relation"], name="member_household"),
@@ -138,14 +161,18 @@ class IncomeRecord(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="incomes")
     year = models.PositiveSmallIntegerField(_("收入年度"))
     wage = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, default=Decimal(0))
-    business = models.DecimalField(_("生产经营性收入"), max_digits=12, decimal_places=2,
-                                   default=Decimal(0))
-    property_income = models.DecimalField(_("财产性收入"), max_digits=12, decimal_places=2,
-                                   default=Decimal(0))
-    transfer = models.DecimalField(_("转移性收入"), max_digits=12, decimal_places=2,
-                                   default=Decimal(0))
-    business_costs = models.DecimalField(_("生产经营性支出"), max_digits=12, decimal_places=2,
-                                         default=Decimal(0))
+    business = models.DecimalField(
+        _("生产经营性收入"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    property_income = models.DecimalField(
+        _("财产性收入"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    transfer = models.DecimalField(
+        _("转移性收入"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    business_costs = models.DecimalField(
+        _("生产经营性支出"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
     household_size = models.PositiveSmallIntegerField(_("家庭人口"))
     version = models.PositiveIntegerField(default=1)
 
@@ -154,8 +181,14 @@ class IncomeRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household", "year"], name="income_one_per_year"),
             models.CheckConstraint(
-                condition=Q(wage__gte=0, business__gte=0, property_income__gte=0, transfer__gte=0,
-                            business_costs__gte=0, household_size__gte=1),
+                condition=Q(
+                    wage__gte=0,
+                    business__gte=0,
+                    property_income__gte=0,
+                    transfer__gte=0,
+                    business_costs__gte=0,
+                    household_size__gte=1,
+                ),
                 name="income_non_negative",
             ),
         ]
@@ -165,7 +198,9 @@ class IncomeRecord(models.Model):
 
     @property
     def net_income(self) -> Decimal:
-        return self.wage + self.business + self.property_income + self.transfer - self.business_costs
+        return (
+            self.wage + self.business + self.property_income + self.transfer - self.business_costs
+        )
 
     @property
     def net_income_per_capita(self) -> Decimal:
@@ -187,11 +222,13 @@ class HouseholdChange(models.Model):
         IMPORT = "import", _("导入")
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="changes")
-    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     # {field: [old, new]} with values as stored (choice keys, ISO numbers).
     changes = models.JSONField(default=dict)

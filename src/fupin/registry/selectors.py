@@ -87,8 +87,9 @@ class HouseholdFilters:
     q: str = ""
 
 
-def household_queryset(*, scope: Scope, filters: HouseholdFilters | None = None
-                       ) -> QuerySet[Household]:
+def household_queryset(
+    *, scope: Scope, filters: HouseholdFilters | None = None
+) -> QuerySet[Household]:
     qs = Household.objects.filter(prefix_q("area_code", scope.prefixes), is_active=True)
     f = filters or HouseholdFilters()
     if f.area_code:
@@ -124,13 +125,14 @@ def _decode_cursor(cursor: str) -> tuple[str, int] | None:
 
 @dataclass
 class Page:
-    rows: list[Household]
+    rows: list[Any]  # Households annotated with head_name, head_id_number, member_count
     next_cursor: str | None
     prev_cursor: str | None
 
 
-def household_page(*, scope: Scope, filters: HouseholdFilters | None = None,
-                   cursor: str = "", limit: int = 20) -> Page:
+def household_page(
+    *, scope: Scope, filters: HouseholdFilters | None = None, cursor: str = "", limit: int = 20
+) -> Page:
     """One page in (area code, id) order by keyset: page 50,000 costs what page 1 costs.
 
     ``cursor`` is an opaque token; a leading ``-`` means the page before it.
@@ -146,8 +148,7 @@ def household_page(*, scope: Scope, filters: HouseholdFilters | None = None,
         else:
             qs = qs.filter(Q(area_code__gt=code) | Q(area_code=code, id__gt=pk))
     order = ("-area_code", "-id") if backwards else ("area_code", "id")
-    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD,
-                                  is_active=True)
+    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD, is_active=True)
     rows = list(
         qs.select_related("area")
         .annotate(
@@ -155,7 +156,10 @@ def household_page(*, scope: Scope, filters: HouseholdFilters | None = None,
             head_id_number=Subquery(heads.values("id_number")[:1]),
             member_count=Subquery(
                 Member.objects.filter(household=OuterRef("pk"), is_active=True)
-                .order_by().values("household").annotate(n=Count("id")).values("n")[:1]
+                .order_by()
+                .values("household")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
             ),
         )
         .order_by(*order)[: limit + 1]
@@ -170,7 +174,8 @@ def household_page(*, scope: Scope, filters: HouseholdFilters | None = None,
         rows=rows,
         next_cursor=_encode_cursor(rows[-1].area_code, rows[-1].pk) if rows and has_next else None,
         prev_cursor="-" + _encode_cursor(rows[0].area_code, rows[0].pk)
-        if rows and has_prev else None,
+        if rows and has_prev
+        else None,
     )
 
 
@@ -196,8 +201,9 @@ def member_list(*, scope: Scope, household: Household) -> list[Member]:
 
 def member_get(*, scope: Scope, member_id: int) -> Member:
     member = (
-        Member.objects.filter(prefix_q("household__area_code", scope.prefixes), pk=member_id,
-                              is_active=True)
+        Member.objects.filter(
+            prefix_q("household__area_code", scope.prefixes), pk=member_id, is_active=True
+        )
         .select_related("household")
         .first()
     )
@@ -242,8 +248,9 @@ def _age(id_number: str, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def member_views(*, actor: Any, scope: Scope, members: list[Member], area_code: str,
-                 channel: str) -> list[MemberView]:
+def member_views(
+    *, actor: Any, scope: Scope, members: list[Member], area_code: str, channel: str
+) -> list[MemberView]:
     """Members as the actor may see them; unmasked displays go to the access log."""
     unmasked = scope.sees_pii(area_code)
     today = date.today()
@@ -258,8 +265,13 @@ def member_views(*, actor: Any, scope: Scope, members: list[Member], area_code: 
         for m in members
     ]
     if unmasked:
-        pii_access_record(actor=actor, object_type="member", object_ids=[m.pk for m in members],
-                          fields=MEMBER_PII_FIELDS, channel=channel)
+        pii_access_record(
+            actor=actor,
+            object_type="member",
+            object_ids=[m.pk for m in members],
+            fields=MEMBER_PII_FIELDS,
+            channel=channel,
+        )
     return views
 
 
@@ -267,8 +279,9 @@ def phone_view(*, scope: Scope, household: Household) -> str:
     return household.phone if scope.sees_pii(household.area_code) else mask_phone(household.phone)
 
 
-def change_views(*, scope: Scope, household: Household,
-                 changes: list[HouseholdChange]) -> list[dict[str, Any]]:
+def change_views(
+    *, scope: Scope, household: Household, changes: list[HouseholdChange]
+) -> list[dict[str, Any]]:
     """History entries with PII values masked for roles that may not see them."""
     unmasked = scope.sees_pii(household.area_code)
     out = []
@@ -288,7 +301,7 @@ def change_views(*, scope: Scope, household: Household,
 def _field_label(name: str) -> str:
     for model in (Household, Member, IncomeRecord):
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            return str(getattr(model._meta.get_field(name), "verbose_name", name))
         except FieldDoesNotExist:
             continue
     return {"is_active": _("在户")}.get(name, name)

@@ -32,16 +32,48 @@ from fupin.registry.validation import (
 )
 
 HOUSEHOLD_FIELDS = (
-    "number", "phone", "standard", "household_type", "main_cause", "other_causes",
-    "housing_area", "danger_grade", "relocated", "safe_water", "has_electricity",
-    "road_distance_km", "status", "identified_year", "exited_year",
+    "number",
+    "phone",
+    "standard",
+    "household_type",
+    "main_cause",
+    "other_causes",
+    "housing_area",
+    "danger_grade",
+    "relocated",
+    "safe_water",
+    "has_electricity",
+    "road_distance_km",
+    "status",
+    "identified_year",
+    "exited_year",
 )
 MEMBER_FIELDS = (
-    "name", "sex", "id_number", "relation", "ethnicity", "education", "schooling", "health",
-    "labour", "migrant_status", "migrant_months", "medical_insurance",
-    "serious_illness_insurance", "pension_insurance", "dibao", "tekun",
+    "name",
+    "sex",
+    "id_number",
+    "relation",
+    "ethnicity",
+    "education",
+    "schooling",
+    "health",
+    "labour",
+    "migrant_status",
+    "migrant_months",
+    "medical_insurance",
+    "serious_illness_insurance",
+    "pension_insurance",
+    "dibao",
+    "tekun",
 )
-INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "business_costs", "household_size")
+INCOME_FIELDS = (
+    "wage",
+    "business",
+    "property_income",
+    "transfer",
+    "business_costs",
+    "household_size",
+)
 
 
 def _check_write(actor: Any, area_code: str) -> None:
@@ -95,11 +127,14 @@ def _clean_household(data: Mapping[str, Any], current: Household | None) -> dict
         year = merged.get(name)
         if year is not None and not 2000 <= year <= this_year:
             errors.setdefault(name, []).append(
-                _("年度须在2000年至%(year)d年之间") % {"year": this_year})
+                _("年度须在2000年至%(year)d年之间") % {"year": this_year}
+            )
     if exited is not None and identified is not None and exited < identified:
         errors.setdefault("exited_year", []).append(_("脱贫年度不能早于识别年度"))
     if exited is not None and merged.get("status") not in (
-        HouseholdStatus.EXITED, HouseholdStatus.MONITORED, HouseholdStatus.RISK_CLEARED,
+        HouseholdStatus.EXITED,
+        HouseholdStatus.MONITORED,
+        HouseholdStatus.RISK_CLEARED,
         HouseholdStatus.RETURNED,
     ):
         errors.setdefault("exited_year", []).append(_("只有已脱贫的户才有脱贫年度"))
@@ -126,7 +161,8 @@ def _clean_member(data: Mapping[str, Any], current: Member | None) -> dict[str, 
             if sex and facts.sex != sex:
                 errors.setdefault("sex", []).append(
                     _("性别与证件号码不符（证件号码显示为%(sex)s）")
-                    % {"sex": _("男") if facts.sex == "male" else _("女")})
+                    % {"sex": _("男") if facts.sex == "male" else _("女")}
+                )
         except FieldError as exc:
             errors.setdefault("id_number", []).append(str(exc))
     months = cleaned.get("migrant_months")
@@ -159,28 +195,48 @@ def _diff(obj: models.Model, cleaned: Mapping[str, Any]) -> dict[str, list[Any]]
     return {
         name: [_json(getattr(obj, name)), _json(value)]
         for name, value in cleaned.items()
-        if getattr(obj, name) != value and name not in ("name_pinyin", "name_initials",
-                                                        "id_reversed")
+        if getattr(obj, name) != value
+        and name not in ("name_pinyin", "name_initials", "id_reversed")
     }
 
 
-def _history(*, household: Household, actor: Any, action: str, changes: dict[str, Any],
-             reason: str, member: Member | None = None, channel: str) -> None:
+def _history(
+    *,
+    household: Household,
+    actor: Any,
+    action: str,
+    changes: dict[str, Any],
+    reason: str,
+    member: Member | None = None,
+    channel: str,
+) -> None:
     HouseholdChange.objects.create(
-        household=household, member=member, actor=actor if getattr(actor, "pk", None) else None,
-        action=action, changes=changes, reason=reason,
+        household=household,
+        member=member,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        changes=changes,
+        reason=reason,
     )
     audit_write(
-        actor=actor, action=f"household.{action}",
+        actor=actor,
+        action=f"household.{action}",
         object_type="member" if member else "household",
-        object_ids=[member.pk if member else household.pk], fields=list(changes),
-        channel=channel, area_code=household.area_code,
+        object_ids=[member.pk if member else household.pk],
+        fields=list(changes),
+        channel=channel,
+        area_code=household.area_code,
     )
 
 
 def household_create(
-    *, actor: Any, area_code: str, data: Mapping[str, Any],
-    members: list[Mapping[str, Any]], reason: str = "", channel: str = "web",
+    *,
+    actor: Any,
+    area_code: str,
+    data: Mapping[str, Any],
+    members: list[Mapping[str, Any]],
+    reason: str = "",
+    channel: str = "web",
 ) -> Household:
     """Register a household with its members; exactly one of them is the head."""
     area = Area.objects.filter(code=area_code).first()
@@ -207,82 +263,121 @@ def household_create(
         errors["members"] = [_("同一证件号码在本户出现了两次")]
     if errors:
         raise InvalidInput(fields=errors)
-    if Household.objects.filter(area_code__startswith=area.code[:6],
-                                number=cleaned["number"]).exists():
+    if Household.objects.filter(
+        area_code__startswith=area.code[:6], number=cleaned["number"]
+    ).exists():
         raise InvalidInput(fields={"number": [_("户编号在本县已存在")]})
     with transaction.atomic():
         for m in cleaned_members:
             _check_id_free(m["id_number"])
         household = Household.objects.create(area=area, area_code=area.code, **cleaned)
         created = Member.objects.bulk_create(
-            [Member(household=household, **m) for m in cleaned_members])
-        _history(household=household, actor=actor, action=HouseholdChange.Action.CREATE,
-                 changes={k: [None, _json(v)] for k, v in cleaned.items()}, reason=reason,
-                 channel=channel)
-        for m in created:
-            _history(household=household, member=m, actor=actor,
-                     action=HouseholdChange.Action.MEMBER_ADD,
-                     changes={k: [None, _json(getattr(m, k))] for k in MEMBER_FIELDS
-                              if k in cleaned_members[0]},
-                     reason=reason, channel=channel)
+            [Member(household=household, **m) for m in cleaned_members]
+        )
+        _history(
+            household=household,
+            actor=actor,
+            action=HouseholdChange.Action.CREATE,
+            changes={k: [None, _json(v)] for k, v in cleaned.items()},
+            reason=reason,
+            channel=channel,
+        )
+        for created_member in created:
+            _history(
+                household=household,
+                member=created_member,
+                actor=actor,
+                action=HouseholdChange.Action.MEMBER_ADD,
+                changes={k: [None, _json(getattr(created_member, k))] for k in MEMBER_FIELDS},
+                reason=reason,
+                channel=channel,
+            )
     return household
 
 
-def _locked_update(model: type[models.Model], pk: int, version: int,
-                   values: Mapping[str, Any]) -> None:
+def _locked_update(
+    model: type[models.Model], pk: int, version: int, values: Mapping[str, Any]
+) -> None:
     """Write only if nobody else saved since ``version`` was read."""
-    updated = model._default_manager.filter(pk=pk, version=version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **values
-    ) if hasattr(model, "updated_at") else model._default_manager.filter(
-        pk=pk, version=version).update(version=F("version") + 1, **values)
+    updated = (
+        model._default_manager.filter(pk=pk, version=version).update(
+            version=F("version") + 1, updated_at=timezone.now(), **values
+        )
+        if hasattr(model, "updated_at")
+        else model._default_manager.filter(pk=pk, version=version).update(
+            version=F("version") + 1, **values
+        )
+    )
     if updated != 1:
         raise Conflict()
 
 
 def household_update(
-    *, actor: Any, household_id: int, version: int, data: Mapping[str, Any],
-    reason: str = "", channel: str = "web",
+    *,
+    actor: Any,
+    household_id: int,
+    version: int,
+    data: Mapping[str, Any],
+    reason: str = "",
+    channel: str = "web",
 ) -> Household:
     household = Household.objects.filter(pk=household_id, is_active=True).first()
-    if household is None or (actor is not None and not scope_for(actor).covers(
-            household.area_code)):
+    if household is None or (
+        actor is not None and not scope_for(actor).covers(household.area_code)
+    ):
         raise NotFound()
     _check_write(actor, household.area_code)
     if household.version != version:
         raise Conflict()
     cleaned = _clean_household(data, household)
-    if "number" in cleaned and Household.objects.filter(
-        area_code__startswith=household.area_code[:6], number=cleaned["number"]
-    ).exclude(pk=household.pk).exists():
+    if (
+        "number" in cleaned
+        and Household.objects.filter(
+            area_code__startswith=household.area_code[:6], number=cleaned["number"]
+        )
+        .exclude(pk=household.pk)
+        .exists()
+    ):
         raise InvalidInput(fields={"number": [_("户编号在本县已存在")]})
     changes = _diff(household, cleaned)
     if not changes:
         return household
     with transaction.atomic():
         _locked_update(Household, household.pk, version, {k: cleaned[k] for k in changes})
-        _history(household=household, actor=actor, action=HouseholdChange.Action.UPDATE,
-                 changes=changes, reason=reason, channel=channel)
+        _history(
+            household=household,
+            actor=actor,
+            action=HouseholdChange.Action.UPDATE,
+            changes=changes,
+            reason=reason,
+            channel=channel,
+        )
     household.refresh_from_db()
     return household
 
 
 def _member_for_write(actor: Any, member_id: int) -> Member:
-    member = Member.objects.select_related("household").filter(
-        pk=member_id, is_active=True).first()
-    if member is None or (actor is not None and not scope_for(actor).covers(
-            member.household.area_code)):
+    member = Member.objects.select_related("household").filter(pk=member_id, is_active=True).first()
+    if member is None or (
+        actor is not None and not scope_for(actor).covers(member.household.area_code)
+    ):
         raise NotFound()
     _check_write(actor, member.household.area_code)
     return member
 
 
 def member_add(
-    *, actor: Any, household_id: int, data: Mapping[str, Any], reason: str = "",
+    *,
+    actor: Any,
+    household_id: int,
+    data: Mapping[str, Any],
+    reason: str = "",
     channel: str = "web",
 ) -> Member:
     household = Household.objects.filter(pk=household_id, is_active=True).first()
-    if household is None or (actor is not None and not scope_for(actor).covers(
-            household.area_code)):
+    if household is None or (
+        actor is not None and not scope_for(actor).covers(household.area_code)
+    ):
         raise NotFound()
     _check_write(actor, household.area_code)
     cleaned = _clean_member(data, None)
@@ -297,17 +392,28 @@ def member_add(
             with transaction.atomic():
                 member = Member.objects.create(household=household, **cleaned)
         except IntegrityError as exc:
-            raise InvalidInput(fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
-                               ) from exc
-        _history(household=household, member=member, actor=actor,
-                 action=HouseholdChange.Action.MEMBER_ADD,
-                 changes={k: [None, _json(getattr(member, k))] for k in MEMBER_FIELDS},
-                 reason=reason, channel=channel)
+            raise InvalidInput(
+                fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
+            ) from exc
+        _history(
+            household=household,
+            member=member,
+            actor=actor,
+            action=HouseholdChange.Action.MEMBER_ADD,
+            changes={k: [None, _json(getattr(member, k))] for k in MEMBER_FIELDS},
+            reason=reason,
+            channel=channel,
+        )
     return member
 
 
 def member_update(
-    *, actor: Any, member_id: int, version: int, data: Mapping[str, Any], reason: str = "",
+    *,
+    actor: Any,
+    member_id: int,
+    version: int,
+    data: Mapping[str, Any],
+    reason: str = "",
     channel: str = "web",
 ) -> Member:
     member = _member_for_write(actor, member_id)
@@ -315,7 +421,8 @@ def member_update(
         raise Conflict()
     cleaned = _clean_member(data, member)
     if "relation" in cleaned and (cleaned["relation"] == Relation.HEAD) != (
-            member.relation == Relation.HEAD):
+        member.relation == Relation.HEAD
+    ):
         raise InvalidInput(fields={"relation": [_("更换户主请用“变更户主”")]})
     changes = _diff(member, cleaned)
     if not changes:
@@ -323,23 +430,38 @@ def member_update(
     with transaction.atomic():
         if "id_number" in changes:
             _check_id_free(cleaned["id_number"], except_member_id=member.pk)
-        values = {k: cleaned[k] for k in cleaned if k in changes or k in (
-            "name_pinyin", "name_initials", "id_reversed")}
+        values = {
+            k: cleaned[k]
+            for k in cleaned
+            if k in changes or k in ("name_pinyin", "name_initials", "id_reversed")
+        }
         try:
             with transaction.atomic():
                 _locked_update(Member, member.pk, version, values)
         except IntegrityError as exc:
-            raise InvalidInput(fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
-                               ) from exc
-        _history(household=member.household, member=member, actor=actor,
-                 action=HouseholdChange.Action.MEMBER_UPDATE, changes=changes, reason=reason,
-                 channel=channel)
+            raise InvalidInput(
+                fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
+            ) from exc
+        _history(
+            household=member.household,
+            member=member,
+            actor=actor,
+            action=HouseholdChange.Action.MEMBER_UPDATE,
+            changes=changes,
+            reason=reason,
+            channel=channel,
+        )
     member.refresh_from_db()
     return member
 
 
 def member_remove(
-    *, actor: Any, member_id: int, version: int, reason: str, channel: str = "web",
+    *,
+    actor: Any,
+    member_id: int,
+    version: int,
+    reason: str,
+    channel: str = "web",
 ) -> None:
     member = _member_for_write(actor, member_id)
     if member.relation == Relation.HEAD:
@@ -348,14 +470,25 @@ def member_remove(
         raise InvalidInput(fields={"reason": [_("请说明减少成员的原因（如死亡、婚出、分户）")]})
     with transaction.atomic():
         _locked_update(Member, member.pk, version, {"is_active": False})
-        _history(household=member.household, member=member, actor=actor,
-                 action=HouseholdChange.Action.MEMBER_REMOVE,
-                 changes={"is_active": [True, False]}, reason=reason, channel=channel)
+        _history(
+            household=member.household,
+            member=member,
+            actor=actor,
+            action=HouseholdChange.Action.MEMBER_REMOVE,
+            changes={"is_active": [True, False]},
+            reason=reason,
+            channel=channel,
+        )
 
 
 def household_head_change(
-    *, actor: Any, household_id: int, new_head_id: int, old_head_relation: str,
-    reason: str, channel: str = "web",
+    *,
+    actor: Any,
+    household_id: int,
+    new_head_id: int,
+    old_head_relation: str,
+    reason: str,
+    channel: str = "web",
 ) -> None:
     """Make another member the head; the old head takes ``old_head_relation``."""
     new_head = _member_for_write(actor, new_head_id)
@@ -363,33 +496,51 @@ def household_head_change(
         raise NotFound()
     if old_head_relation == Relation.HEAD or old_head_relation not in Relation.values:
         raise InvalidInput(fields={"old_head_relation": [_("请选择原户主的新关系")]})
-    old_head = Member.objects.get(household_id=household_id, relation=Relation.HEAD,
-                                  is_active=True)
+    old_head = Member.objects.get(household_id=household_id, relation=Relation.HEAD, is_active=True)
     with transaction.atomic():
-        Member.objects.filter(pk=old_head.pk).update(relation=old_head_relation,
-                                                     version=F("version") + 1)
-        Member.objects.filter(pk=new_head.pk).update(relation=Relation.HEAD,
-                                                     version=F("version") + 1)
-        for m, old, new in ((old_head, Relation.HEAD, old_head_relation),
-                            (new_head, new_head.relation, Relation.HEAD)):
-            _history(household=new_head.household, member=m, actor=actor,
-                     action=HouseholdChange.Action.MEMBER_UPDATE,
-                     changes={"relation": [old, new]}, reason=reason, channel=channel)
+        Member.objects.filter(pk=old_head.pk).update(
+            relation=old_head_relation, version=F("version") + 1
+        )
+        Member.objects.filter(pk=new_head.pk).update(
+            relation=Relation.HEAD, version=F("version") + 1
+        )
+        for m, old, new in (
+            (old_head, Relation.HEAD, old_head_relation),
+            (new_head, new_head.relation, Relation.HEAD),
+        ):
+            _history(
+                household=new_head.household,
+                member=m,
+                actor=actor,
+                action=HouseholdChange.Action.MEMBER_UPDATE,
+                changes={"relation": [old, new]},
+                reason=reason,
+                channel=channel,
+            )
 
 
 def income_record_set(
-    *, actor: Any, household_id: int, year: int, data: Mapping[str, Any],
-    version: int | None = None, reason: str = "", channel: str = "web",
+    *,
+    actor: Any,
+    household_id: int,
+    year: int,
+    data: Mapping[str, Any],
+    version: int | None = None,
+    reason: str = "",
+    channel: str = "web",
 ) -> IncomeRecord:
     """Record (or correct) one year's income. ``household_size`` defaults to the members now."""
     household = Household.objects.filter(pk=household_id, is_active=True).first()
-    if household is None or (actor is not None and not scope_for(actor).covers(
-            household.area_code)):
+    if household is None or (
+        actor is not None and not scope_for(actor).covers(household.area_code)
+    ):
         raise NotFound()
     _check_write(actor, household.area_code)
     this_year = timezone.now().year
     if not 2000 <= year <= this_year:
-        raise InvalidInput(fields={"year": [_("年度须在2000年至%(year)d年之间") % {"year": this_year}]})
+        raise InvalidInput(
+            fields={"year": [_("年度须在2000年至%(year)d年之间") % {"year": this_year}]}
+        )
     cleaned, errors = _clean_model_fields(IncomeRecord, data, INCOME_FIELDS)
     for name, value in cleaned.items():
         if value is not None and value < 0:
@@ -397,8 +548,9 @@ def income_record_set(
     if errors:
         raise InvalidInput(fields=errors)
     if not cleaned.get("household_size"):
-        cleaned["household_size"] = Member.objects.filter(
-            household=household, is_active=True).count() or 1
+        cleaned["household_size"] = (
+            Member.objects.filter(household=household, is_active=True).count() or 1
+        )
     existing = IncomeRecord.objects.filter(household=household, year=year).first()
     with transaction.atomic():
         if existing is None:
@@ -410,10 +562,17 @@ def income_record_set(
             diff = _diff(existing, cleaned)
             if not diff:
                 return existing
-            _locked_update(IncomeRecord, existing.pk, existing.version,
-                           {k: cleaned[k] for k in diff})
+            _locked_update(
+                IncomeRecord, existing.pk, existing.version, {k: cleaned[k] for k in diff}
+            )
             record = IncomeRecord.objects.get(pk=existing.pk)
             changes = {f"{year}.{k}": v for k, v in diff.items()}
-        _history(household=household, actor=actor, action=HouseholdChange.Action.INCOME_SET,
-                 changes=changes, reason=reason, channel=channel)
+        _history(
+            household=household,
+            actor=actor,
+            action=HouseholdChange.Action.INCOME_SET,
+            changes=changes,
+            reason=reason,
+            channel=channel,
+        )
     return record

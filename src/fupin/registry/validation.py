@@ -49,7 +49,9 @@ def check_id_number(value: str) -> IdFacts:
             raise FieldError(_("残疾人证号须为身份证号加2位或4位数字"))
         number = number[:18]
     if len(number) != 18:
-        raise FieldError(_("证件号码须为18位（残疾人证号20或22位），现为%(n)d位") % {"n": len(number)})
+        raise FieldError(
+            _("证件号码须为18位（残疾人证号20或22位），现为%(n)d位") % {"n": len(number)}
+        )
     try:
         ric.validate(number)
     except InvalidChecksum as exc:
@@ -68,8 +70,10 @@ def check_id_number(value: str) -> IdFacts:
 def check_sex_agrees(id_number: str, sex: str) -> None:
     facts = check_id_number(id_number)
     if facts.sex != sex:
-        raise FieldError(_("性别与证件号码不符（证件号码显示为%(sex)s）")
-                         % {"sex": _("男") if facts.sex == "male" else _("女")})
+        raise FieldError(
+            _("性别与证件号码不符（证件号码显示为%(sex)s）")
+            % {"sex": _("男") if facts.sex == "male" else _("女")}
+        )
 
 
 def check_phone(value: str) -> str:

@@ -5,27 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('prefecture', '市'), ('county', '县'), ('township', '乡镇'), ('village', '行政村'), ('group', '村民小组')], max_length=16, verbose_name='层级')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='边界(GeoJSON)')),
-                ('rural_population', models.PositiveIntegerField(blank=True, null=True, verbose_name='农村户籍人口')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=15, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省"),
+                            ("prefecture", "市"),
+                            ("county", "县"),
+                            ("township", "乡镇"),
+                            ("village", "行政村"),
+                            ("group", "村民小组"),
+                        ],
+                        max_length=16,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="边界(GeoJSON)")),
+                (
+                    "rural_population",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="农村户籍人口"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "ordering": ["code"],
             },
         ),
     ]

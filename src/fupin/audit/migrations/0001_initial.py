@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,22 +14,49 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('kind', models.CharField(choices=[('write', '修改'), ('pii_view', '查看个人信息'), ('pii_export', '导出个人信息'), ('login', '登录')], max_length=16)),
-                ('action', models.CharField(max_length=64)),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_ids', models.JSONField(default=list)),
-                ('fields', models.JSONField(default=list)),
-                ('channel', models.CharField(blank=True, max_length=16)),
-                ('area_code', models.CharField(blank=True, max_length=15)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("write", "修改"),
+                            ("pii_view", "查看个人信息"),
+                            ("pii_export", "导出个人信息"),
+                            ("login", "登录"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("action", models.CharField(max_length=64)),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_ids", models.JSONField(default=list)),
+                ("fields", models.JSONField(default=list)),
+                ("channel", models.CharField(blank=True, max_length=16)),
+                ("area_code", models.CharField(blank=True, max_length=15)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['actor', 'at'], name='audit_audit_actor_i_6c9c9e_idx'), models.Index(fields=['kind', 'at'], name='audit_audit_kind_59b440_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["actor", "at"], name="audit_audit_actor_i_6c9c9e_idx"),
+                    models.Index(fields=["kind", "at"], name="audit_audit_kind_59b440_idx"),
+                ],
             },
         ),
     ]
