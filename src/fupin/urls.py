@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("households/", include("fupin.registry.urls")),
     path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

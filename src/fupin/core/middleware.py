@@ -45,3 +45,28 @@ class FupinErrorMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=error.status)
         return render(request, "error.html", {"error": error}, status=error.status)
+
+
+class LanguageMiddleware:
+    """The interface is Simplified Chinese unless the user picked another language.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, which would show a
+    cadre with an English-language phone the English catalogue; here only the explicit
+    choice (the language cookie set by the set_language view) counts.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
