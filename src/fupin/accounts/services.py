@@ -34,14 +34,24 @@ def role_assignment_create(*, actor: Any, user: Any, role: str, area_code: str) 
 
 
 def user_create(
-    *, actor: Any, username: str, password: str, full_name: str = "",
-    role: str | None = None, area_code: str | None = None,
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    full_name: str = "",
+    role: str | None = None,
+    area_code: str | None = None,
 ) -> Any:
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password, first_name=full_name)
-        audit_write(actor=actor, action="user.create", object_type="user", object_ids=[user.pk],
-                    channel="cli")
+        audit_write(
+            actor=actor,
+            action="user.create",
+            object_type="user",
+            object_ids=[user.pk],
+            channel="cli",
+        )
         if role and area_code:
             role_assignment_create(actor=actor, user=user, role=role, area_code=area_code)
     return user
@@ -54,8 +64,9 @@ def api_token_create(*, actor: Any, user: Any, name: str) -> tuple[ApiToken, str
         token = ApiToken.objects.create(
             user=user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8]
         )
-        audit_write(actor=actor, action="api_token.create", object_type="api_token",
-                    object_ids=[token.pk])
+        audit_write(
+            actor=actor, action="api_token.create", object_type="api_token", object_ids=[token.pk]
+        )
     return token, key
 
 
@@ -66,8 +77,9 @@ def api_token_revoke(*, actor: Any, token_id: int) -> None:
         )
         if not updated:
             raise NotFound()
-        audit_write(actor=actor, action="api_token.revoke", object_type="api_token",
-                    object_ids=[token_id])
+        audit_write(
+            actor=actor, action="api_token.revoke", object_type="api_token", object_ids=[token_id]
+        )
 
 
 def api_token_user(*, key: str) -> Any | None:
