@@ -12,7 +12,6 @@ class AuditEvent(models.Model):
         WRITE = "write", _("修改")
         PII_VIEW = "pii_view", _("查看个人信息")
         PII_EXPORT = "pii_export", _("导出个人信息")
-        LOGIN = "login", _("登录")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
