@@ -101,3 +101,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     )
     assert result.stdout.strip().splitlines()[-1] == "wal", result.stderr
     assert (tmp_path / "fupin.sqlite3").exists()
+
+
+def test_models_and_migrations_agree(db: None) -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
