@@ -1,22 +1,630 @@
+"""Server-rendered pages of the registry: thin views over the selectors and services."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from fupin.accounts.scope import scope_for
-from fupin.registry import selectors
+from fupin.accounts.scope import Scope, scope_for
+from fupin.areas.models import Area
+from fupin.areas.selectors import area_list
+from fupin.audit.services import pii_access_record
+from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.masking import mask_id_number, mask_phone
+from fupin.registry import selectors, services
+from fupin.registry.choices import Relation
+from fupin.registry.forms import (
+    HeadChangeForm,
+    HouseholdCreateForm,
+    HouseholdEditForm,
+    HouseholdFilterForm,
+    IncomeForm,
+    MemberEditForm,
+    MemberForm,
+    MemberRemoveForm,
+    apply_service_errors,
+)
+from fupin.registry.models import Household, IncomeRecord, Member
+
+CHANNEL = "web"
+PII_HISTORY_FIELDS = ("id_number", "phone", "health")
 
 
-@login_required
-def household_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    page = selectors.household_page(scope=scope, cursor=request.GET.get("cursor", ""))
-    return render(request, "registry/household_list.html", {"page": page})
+# --- helpers -------------------------------------------------------------------------
 
 
-@login_required
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
-    scope = scope_for(request.user)
+def _scope(request: HttpRequest) -> Scope:
+    return scope_for(request.user)
+
+
+def _require_write(scope: Scope, area_code: str) -> None:
+    """Refuse the form itself, not only its submission, to read-only roles."""
+    if not scope.can_write(area_code):
+        raise AccessDenied()
+
+
+def _household_for_write(request: HttpRequest, household_id: int) -> tuple[Scope, Household]:
+    scope = _scope(request)
     household = selectors.household_get(scope=scope, household_id=household_id)
-    return render(request, "registry/household_detail.html", {"household": household})
+    if not household.is_active:
+        raise NotFound()
+    _require_write(scope, household.area_code)
+    return scope, household
+
+
+def _member_of(scope: Scope, household: Household, member_id: int) -> Member:
+    member = selectors.member_get(scope=scope, member_id=member_id)
+    if member.household_id != household.pk:
+        raise NotFound()
+    return member
+
+
+def _area_label(area: Area, top_level: str) -> str:
+    # Lower levels are indented under their parents so the flat select reads as a tree.
+    return ("\u3000" + area.name) if area.level != top_level else area.name
+
+
+def _filter_areas(scope: Scope) -> list[tuple[str, str]]:
+    areas = (
+        area_list(scope=scope)
+        .filter(level__in=[Area.Level.TOWNSHIP, Area.Level.VILLAGE])
+        .only("code", "name", "level")
+    )
+    return [(a.code, _area_label(a, Area.Level.TOWNSHIP)) for a in areas]
+
+
+def _writable_areas(scope: Scope) -> list[tuple[str, str]]:
+    areas = (
+        area_list(scope=scope)
+        .filter(level__in=[Area.Level.VILLAGE, Area.Level.GROUP])
+        .only("code", "name", "level")
+    )
+    return [(a.code, _area_label(a, Area.Level.VILLAGE)) for a in areas if scope.can_write(a.code)]
+
+
+def _yes_no_initial(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _initial(obj: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        out[name] = _yes_no_initial(value) if isinstance(value, bool) else value
+    return out
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data, or None on GET so the form starts unbound."""
+    return request.POST if request.method == "POST" else None
+
+
+def _form_response(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, context, status=status)
+
+
+def _record_pii(request: HttpRequest, object_type: str, ids: list[int], fields: list[str]) -> None:
+    if ids and fields:
+        pii_access_record(
+            actor=request.user,
+            object_type=object_type,
+            object_ids=ids,
+            fields=fields,
+            channel=CHANNEL,
+        )
+
+
+def _model_field(name: str) -> models.Field[Any, Any] | None:
+    for model in (Household, Member, IncomeRecord):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, models.Field):
+            return field
+    return None
+
+
+def _display_value(name: str, value: Any) -> str:
+    """A stored history value as people read it: labels for choice keys, 是/否 for flags."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    field = _model_field(name)
+    if field is not None and name == "other_causes" and isinstance(value, list):
+        labels = dict(Household._meta.get_field("main_cause").choices or [])
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if field is not None and field.choices:
+        labels = dict(field.choices)
+        return str(labels.get(value, value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: Any
+    actor: str
+    action: str
+    member: str
+    reason: str
+    rows: list[HistoryRow]
+
+
+def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bool]:
+    """History newest first, and whether any unmasked personal value is in it."""
+    changes = list(selectors.change_list(scope=scope, household=household))
+    views = selectors.change_views(scope=scope, household=household, changes=changes)
+    entries = []
+    has_pii = False
+    for view in views:
+        change = view["change"]
+        rows = []
+        for row in view["rows"]:
+            field = row["field"]
+            name = field.split(".")[-1]
+            has_pii = has_pii or name in PII_HISTORY_FIELDS
+            label = str(row["label"])
+            if "." in field:  # income changes are keyed "2019.wage"
+                label = _("%(year)s年%(label)s") % {"year": field.split(".")[0], "label": label}
+            rows.append(
+                HistoryRow(
+                    label=label,
+                    old=_display_value(name, row["old"]),
+                    new=_display_value(name, row["new"]),
+                )
+            )
+        actor = change.actor
+        entries.append(
+            HistoryEntry(
+                at=change.at,
+                actor=(actor.get_full_name() or actor.get_username()) if actor else _("系统"),
+                action=change.get_action_display(),
+                member=change.member.name if change.member else "",
+                reason=change.reason,
+                rows=rows,
+            )
+        )
+    return entries, has_pii and scope.sees_pii(household.area_code)
+
+
+# --- list and detail -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRow:
+    household: Household
+    head_id_number: str
+
+
+@login_required
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if scope.is_empty:
+        # Without any role there is nothing to list; say so rather than show an empty page.
+        raise AccessDenied()
+    form = HouseholdFilterForm(request.GET or None, areas=_filter_areas(scope))
+    filters = selectors.HouseholdFilters(
+        area_code=form.value("area"),
+        status=form.value("status"),
+        household_type=form.value("household_type"),
+        main_cause=form.value("main_cause"),
+        q=form.value("q"),
+    )
+    page = selectors.household_page(
+        scope=scope,
+        filters=filters,
+        cursor=request.GET.get("cursor", ""),
+        limit=settings.FUPIN_PAGE_SIZE,
+    )
+    rows = []
+    shown: list[int] = []
+    for h in page.rows:
+        head_id = getattr(h, "head_id_number", None) or ""
+        if head_id and scope.sees_pii(h.area_code):
+            shown.append(h.pk)
+        else:
+            head_id = mask_id_number(head_id)
+        rows.append(ListRow(household=h, head_id_number=head_id))
+    _record_pii(request, "household", shown, ["head_id_number"])
+
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "filter_query": params.urlencode(),
+        "can_create": scope.may_write_anywhere,
+    }
+    # htmx swaps only the results; a history restore needs the whole page.
+    partial = request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "registry/_household_results.html" if partial else "registry/household_list.html"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope = _scope(request)
+    household = selectors.household_get(scope=scope, household_id=household_id)
+    members = selectors.member_list(scope=scope, household=household)
+    member_views = selectors.member_views(
+        actor=request.user,
+        scope=scope,
+        members=members,
+        area_code=household.area_code,
+        channel=CHANNEL,
+    )
+    incomes = selectors.income_list(scope=scope, household=household)
+    history, history_pii = _history(scope, household)
+    phone = selectors.phone_view(scope=scope, household=household)
+    unmasked: list[str] = []
+    if household.phone and scope.sees_pii(household.area_code):
+        unmasked.append("phone")
+    if history_pii:
+        unmasked.append("history")
+    _record_pii(request, "household", [household.pk], unmasked)
+    other_causes = _display_value("other_causes", household.other_causes)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "phone": phone,
+            "other_causes": other_causes,
+            "members": member_views,
+            "incomes": incomes,
+            "history": history,
+            "can_write": household.is_active and scope.can_write(household.area_code),
+            "has_other_members": any(m.relation != Relation.HEAD for m in members),
+        },
+    )
+
+
+# --- household forms -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if not scope.may_write_anywhere:
+        raise AccessDenied()
+    areas = _writable_areas(scope)
+    form = HouseholdCreateForm(_posted(request), areas=areas)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(
+                actor=request.user,
+                area_code=form.cleaned_data["area"],
+                data=form.household_data(),
+                members=[form.head_data()],
+                reason=form.cleaned_data["reason"],
+                channel=CHANNEL,
+            )
+        except InvalidInput as exc:
+            apply_service_errors(form, exc.fields, form.error_key_map())
+        else:
+            messages.success(request, _("已建档。"))
+            return redirect("registry:household_detail", household_id=household.pk)
+    status = 400 if form.is_bound else 200
+    return _form_response(
+        request, "registry/household_form.html", {"form": form, "title": _("新建农户")}, status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    sees_pii = scope.sees_pii(household.area_code)
+    kwargs: dict[str, Any] = {"sees_pii": sees_pii, "masked_phone": mask_phone(household.phone)}
+    status = 200
+    if request.method == "POST":
+        form = HouseholdEditForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.household_update(
+                    actor=request.user,
+                    household_id=household.pk,
+                    version=form.cleaned_data["version"],
+                    data=form.household_data(),
+                    reason=form.cleaned_data["reason"],
+                    channel=CHANNEL,
+                )
+            except Conflict as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except InvalidInput as exc:
+                apply_service_errors(form, exc.fields)
+                status = 400
+            else:
+                return _to_detail(request, household)
+        else:
+            status = 400
+    else:
+        initial = _initial(household, HouseholdEditForm.HOUSEHOLD_FIELDS)
+        initial["version"] = household.version
+        if not sees_pii:
+            initial.pop("phone")
+        elif household.phone:
+            _record_pii(request, "household", [household.pk], ["phone"])
+        form = HouseholdEditForm(initial=initial, **kwargs)
+    return _form_response(
+        request,
+        "registry/household_form.html",
+        {
+            "form": form,
+            "household": household,
+            "title": _("修改户信息"),
+        },
+        status,
+    )
+
+
+def _to_detail(request: HttpRequest, household: Household) -> HttpResponseRedirect:
+    messages.success(request, _("已保存。"))
+    return HttpResponseRedirect(
+        reverse("registry:household_detail", kwargs={"household_id": household.pk})
+    )
+
+
+# --- member forms --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household_for_write(request, household_id)[1]
+    form = MemberForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_add(
+                actor=request.user,
+                household_id=household.pk,
+                data=form.member_data(),
+                reason=form.cleaned_data["reason"],
+                channel=CHANNEL,
+            )
+        except InvalidInput as exc:
+            apply_service_errors(form, exc.fields)
+        else:
+            return _to_detail(request, household)
+    status = 400 if form.is_bound else 200
+    return _form_response(
+        request,
+        "registry/member_form.html",
+        {
+            "form": form,
+            "household": household,
+            "title": _("增加家庭成员"),
+        },
+        status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, household_id: int, member_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    member = _member_of(scope, household, member_id)
+    sees_pii = scope.sees_pii(household.area_code)
+    kwargs: dict[str, Any] = {
+        "sees_pii": sees_pii,
+        "is_head": member.relation == Relation.HEAD,
+        "masked_id_number": mask_id_number(member.id_number),
+    }
+    status = 200
+    if request.method == "POST":
+        form = MemberEditForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.member_update(
+                    actor=request.user,
+                    member_id=member.pk,
+                    version=form.cleaned_data["version"],
+                    data=form.member_data(),
+                    reason=form.cleaned_data["reason"],
+                    channel=CHANNEL,
+                )
+            except Conflict as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except InvalidInput as exc:
+                apply_service_errors(form, exc.fields)
+                status = 400
+            else:
+                return _to_detail(request, household)
+        else:
+            status = 400
+    else:
+        initial = _initial(member, MemberForm.MEMBER_FIELDS)
+        initial["version"] = member.version
+        if sees_pii:
+            _record_pii(request, "member", [member.pk], list(MemberForm.PII_FIELDS))
+        else:
+            for name in MemberForm.PII_FIELDS:
+                initial.pop(name)
+        form = MemberEditForm(initial=initial, **kwargs)
+    return _form_response(
+        request,
+        "registry/member_form.html",
+        {
+            "form": form,
+            "household": household,
+            "member": member,
+            "title": _("修改成员：%(name)s") % {"name": member.name},
+        },
+        status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, household_id: int, member_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    member = _member_of(scope, household, member_id)
+    status = 200
+    if request.method == "POST":
+        form = MemberRemoveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.member_remove(
+                    actor=request.user,
+                    member_id=member.pk,
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    channel=CHANNEL,
+                )
+            except Conflict as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except InvalidInput as exc:
+                apply_service_errors(form, exc.fields)
+                status = 400
+            else:
+                return _to_detail(request, household)
+        else:
+            status = 400
+    else:
+        form = MemberRemoveForm(initial={"version": member.version})
+    return _form_response(
+        request,
+        "registry/member_remove.html",
+        {
+            "form": form,
+            "household": household,
+            "member": member,
+            "is_head": member.relation == Relation.HEAD,
+            "title": _("减少成员：%(name)s") % {"name": member.name},
+        },
+        status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def head_change(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    members = selectors.member_list(scope=scope, household=household)
+    head = next((m for m in members if m.relation == Relation.HEAD), None)
+    candidates = [
+        (m.pk, f"{m.name}（{m.get_relation_display()}）")
+        for m in members
+        if m.relation != Relation.HEAD
+    ]
+    form = HeadChangeForm(_posted(request), candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_head_change(
+                actor=request.user,
+                household_id=household.pk,
+                new_head_id=form.cleaned_data["new_head"],
+                old_head_relation=form.cleaned_data["old_head_relation"],
+                reason=form.cleaned_data["reason"],
+                channel=CHANNEL,
+            )
+        except InvalidInput as exc:
+            apply_service_errors(form, exc.fields)
+        else:
+            return _to_detail(request, household)
+    status = 400 if form.is_bound else 200
+    return _form_response(
+        request,
+        "registry/head_change.html",
+        {
+            "form": form,
+            "household": household,
+            "head": head,
+            "title": _("变更户主"),
+        },
+        status,
+    )
+
+
+# --- incomes -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income_set(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    status = 200
+    if request.method == "POST":
+        form = IncomeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.income_record_set(
+                    actor=request.user,
+                    household_id=household.pk,
+                    year=form.cleaned_data["year"],
+                    data=form.income_data(),
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    channel=CHANNEL,
+                )
+            except Conflict as exc:
+                form.add_error(None, str(exc.message))
+                status = 409
+            except InvalidInput as exc:
+                apply_service_errors(form, exc.fields)
+                status = 400
+            else:
+                return _to_detail(request, household)
+        else:
+            status = 400
+    else:
+        form = IncomeForm(initial=_income_initial(scope, household, request.GET))
+    return _form_response(
+        request,
+        "registry/income_form.html",
+        {
+            "form": form,
+            "household": household,
+            "title": _("登记收入"),
+        },
+        status,
+    )
+
+
+def _income_initial(scope: Scope, household: Household, query: Mapping[str, str]) -> dict[str, Any]:
+    """Prefill a year already recorded (with its version, so a concurrent edit is caught)."""
+    year = query.get("year", "")
+    if not year.isdigit():
+        return {}
+    record = next(
+        (r for r in selectors.income_list(scope=scope, household=household) if r.year == int(year)),
+        None,
+    )
+    if record is None:
+        return {"year": int(year)}
+    initial = _initial(record, IncomeForm.INCOME_FIELDS)
+    initial.update(year=record.year, version=record.version)
+    return initial
