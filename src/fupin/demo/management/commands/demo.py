@@ -1,0 +1,141 @@
+"""``fupin demo``: build a demo county (建始县), print its users, and serve it."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from fupin.accounts.models import Role
+from fupin.demo import generator
+
+DEFAULT_ADDR = "127.0.0.1:8000"
+ROLE_ENGLISH = {
+    Role.COUNTY_ADMIN: "county admin",
+    Role.TOWNSHIP_OFFICER: "township officer",
+    Role.VILLAGE_SECRETARY: "village secretary",
+    Role.CADRE: "assisting cadre",
+    Role.AUDITOR: "auditor",
+}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(rows: list[list[str]]) -> str:
+    """A plain-text table that lines up with Chinese characters (two columns wide)."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    rule = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    lines = [rule]
+    for index, row in enumerate(rows):
+        lines.append("| " + " | ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)) + " |")
+        if index == 0:
+            lines.append(rule)
+    lines.append(rule)
+    return "\n".join(lines)
+
+
+def site_url(addr: str) -> str:
+    host, _, port = addr.rpartition(":")
+    if not host:
+        host, port = "127.0.0.1", addr
+    if host in ("0.0.0.0", "::", "[::]", ""):  # noqa: S104 - shown to the user, not bound
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
+class Command(BaseCommand):
+    help = "建立演示县（建始县）并启动网站 / Build the demo county and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=generator.DEFAULT_HOUSEHOLDS,
+            help="户数 / number of households (default 20000)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=generator.DEFAULT_SEED,
+            help="随机种子 / seed (default 2017)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先清空户籍、区划和演示用户的角色 / wipe the registry, areas and demo roles first",
+        )
+        parser.add_argument(
+            "--serve",
+            metavar="ADDR",
+            default=DEFAULT_ADDR,
+            help=f"启动网站的地址 / address to serve on (default {DEFAULT_ADDR})",
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="只建数据，不启动网站 / build only"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        households: int = options["households"]
+        seed: int = options["seed"]
+        if households < 1:
+            self.stderr.write("--households 须为正数 / must be positive")
+            return
+        self._migrate()
+        if options["reset"]:
+            counts = generator.wipe()
+            wiped = ", ".join(f"{label} {n:,}" for label, n in counts.items() if n)
+            self.stdout.write(f"已清空 / wiped: {wiped or '—'}")
+        if generator.county_exists():
+            self.stdout.write(
+                f"演示县已存在（{generator.county_households():,} 户），未重建；"
+                f"重建请加 --reset。\n"
+                "The demo county already exists and was not rebuilt; use --reset to rebuild."
+            )
+        else:
+            self.stdout.write(
+                f"正在生成演示县 建始县：{households:,} 户，种子 {seed} / "
+                f"building the demo county: {households:,} households, seed {seed}"
+            )
+            result = generator.build(households=households, seed=seed, progress=self._progress)
+            self.stdout.write(
+                f"完成 / done: {result.households:,} 户 households, {result.members:,} 人 "
+                f"members, {result.incomes:,} 条收入 incomes, {result.areas:,} 个区划 areas "
+                f"in {result.seconds:,.1f} s ({result.rate:,.0f} 户/s households/s)"
+            )
+        users = generator.users_ensure(seed)
+        rows = [["角色 Role", "用户名 Username", "密码 Password", "区域 Area"]]
+        for u in users:
+            role = (
+                f"{Role(u.role).label} {ROLE_ENGLISH[Role(u.role)]}" if u.role else "无角色 no role"
+            )
+            area = f"{u.area_name} {u.area_code}" if u.area_code else "—"
+            rows.append([role, u.username, u.password, area])
+        self.stdout.write(table(rows))
+        addr: str = options["serve"]
+        if options["no_serve"]:
+            return
+        self.stdout.write(f"打开 / open: {site_url(addr)}")
+        call_command("runserver", addr, use_reloader=False)
+
+    def _migrate(self) -> None:
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write("正在迁移数据库 / migrating the database …")
+            call_command("migrate", interactive=False, verbosity=0)
+
+    def _progress(self, done: int, total: int, seconds: float) -> None:
+        rate = done / seconds if seconds else 0.0
+        self.stdout.write(
+            f"  {done:,}/{total:,} 户 households · {rate:,.0f} 户/s · {seconds:,.0f} s"
+        )
+        self.stdout.flush()
