@@ -73,6 +73,17 @@ def apply_service_errors(
 
 
 class _Form(forms.Form):
+    # (heading, field names) groups shown as separate blocks; empty means one block.
+    sections: tuple[tuple[Any, tuple[str, ...]], ...] = ()
+
+    def section_list(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        if not self.sections:
+            return [("", list(self.visible_fields()))]
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.sections
+        ]
+
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)
         # Pico CSS marks fields by aria-invalid; screen readers announce it too.
@@ -151,7 +162,6 @@ class _HouseholdFields(_Form):
         "standard",
         "household_type",
         "main_cause",
-        "other_causes",
         "status",
         "identified_year",
         "exited_year",
@@ -161,7 +171,10 @@ class _HouseholdFields(_Form):
         "safe_water",
         "has_electricity",
         "road_distance_km",
+        "other_causes",
     )
+    # The wide checkbox group goes last so it does not break the grid of short fields.
+    field_order = list(HOUSEHOLD_FIELDS)
 
     def household_data(self) -> dict[str, Any]:
         return {
@@ -182,8 +195,13 @@ class HouseholdCreateForm(_HouseholdFields):
     head_labour = _choice(_("劳动能力"), Labour.choices)
     reason = _reason(required=False)
 
-    field_order = ["area", "number"]
     HEAD_FIELDS = ("name", "sex", "id_number", "ethnicity", "education", "health", "labour")
+    field_order = ["area", *_HouseholdFields.HOUSEHOLD_FIELDS]
+    sections = (
+        (_("户信息"), ("area", *_HouseholdFields.HOUSEHOLD_FIELDS)),
+        (_("户主"), tuple(f"head_{name}" for name in HEAD_FIELDS)),
+        ("", ("reason",)),
+    )
 
     def __init__(self, *args: Any, areas: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

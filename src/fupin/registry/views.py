@@ -188,13 +188,9 @@ def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bo
             label = str(row["label"])
             if "." in field:  # income changes are keyed "2019.wage"
                 label = _("%(year)s年%(label)s") % {"year": field.split(".")[0], "label": label}
-            rows.append(
-                HistoryRow(
-                    label=label,
-                    old=_display_value(name, row["old"]),
-                    new=_display_value(name, row["new"]),
-                )
-            )
+            old, new = _display_value(name, row["old"]), _display_value(name, row["new"])
+            if old != new:  # an empty field recorded at creation says nothing
+                rows.append(HistoryRow(label=label, old=old, new=new))
         actor = change.actor
         entries.append(
             HistoryEntry(
