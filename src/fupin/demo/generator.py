@@ -24,6 +24,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
+from django.test.utils import override_settings
 
 from fupin.accounts.models import ApiToken, Role, RoleAssignment
 from fupin.accounts.services import user_create
@@ -920,13 +921,16 @@ def build(
         )
     county = _County(rng)
     done = members = incomes = 0
-    for chunk in _chunks(county, villages, ids):
-        m, i = _write(chunk)
-        done += len(chunk)
-        members += m
-        incomes += i
-        if progress:
-            progress(done, households, time.monotonic() - started)
+    # In debug mode Django keeps the text of every query (up to 9,000 of them); bulk
+    # inserts of a million households would hold gigabytes and spend time formatting it.
+    with override_settings(DEBUG=False):
+        for chunk in _chunks(county, villages, ids):
+            m, i = _write(chunk)
+            done += len(chunk)
+            members += m
+            incomes += i
+            if progress:
+                progress(done, households, time.monotonic() - started)
     return BuildResult(
         households=done,
         members=members,
