@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.timezone import localtime
 
 from fupin.accounts.models import ApiToken
 from fupin.accounts.services import api_token_create, api_token_revoke
@@ -62,10 +63,12 @@ class Command(BaseCommand):
         user = self._user(username)
         tokens = ApiToken.objects.filter(user=user).order_by("created_at", "pk")
         for t in tokens:
-            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+            state = (
+                f"revoked {localtime(t.revoked_at):%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            )
+            used = f"{localtime(t.last_used_at):%Y-%m-%d %H:%M}" if t.last_used_at else "never"
             self.stdout.write(
-                f"{t.pk}\t{t.prefix}…\t{t.name}\tcreated {t.created_at:%Y-%m-%d %H:%M}"
+                f"{t.pk}\t{t.prefix}…\t{t.name}\tcreated {localtime(t.created_at):%Y-%m-%d %H:%M}"
                 f"\tlast used {used}\t{state}"
             )
         if not tokens:
