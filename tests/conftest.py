@@ -24,6 +24,12 @@ USERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Seven fixed users per test: the production hasher would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db: Any) -> None:
     areas_load(actor=None, rows=[{"code": c, "name": n} for c, n in factories.AREAS])

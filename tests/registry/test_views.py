@@ -18,13 +18,6 @@ from fupin.registry.forms import HouseholdEditForm, MemberForm
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
 from tests import factories
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The users fixture hashes seven passwords per test; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- URL table -----------------------------------------------------------------------
 
 HOUSEHOLD_URLS = [
