@@ -651,3 +651,47 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(_numbers(client.get(url))) == 20
     assert len(few.captured_queries) <= 8
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def _export_body(response: Any) -> str:
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_export_needs_login(household: Household) -> None:
+    response = Client().get(reverse("registry:household_export"))
+    assert response.status_code == 302 and "next=" in response["Location"]
+
+
+def test_export_refuses_an_outsider(
+    client_for: Callable[[str], Client], household: Household
+) -> None:
+    response = client_for("outsider").get(reverse("registry:household_export"))
+    assert response.status_code == 403
+    assert household.number not in response.content.decode()
+
+
+def test_export_is_scoped_masked_and_filtered(
+    client_for: Callable[[str], Client], household: Household, other_household: Household
+) -> None:
+    head = household.members.get(relation="head")
+    other_body = _export_body(
+        client_for("other_secretary").get(reverse("registry:household_export"))
+    )
+    assert other_household.number in other_body and household.number not in other_body
+    response = client_for("village_secretary").get(
+        reverse("registry:household_export") + "?status=not_exited"
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    body = _export_body(response)
+    assert household.number in body and other_household.number not in body
+    assert head.id_number not in body and mask_id_number(head.id_number) in body
+    filtered = _export_body(
+        client_for("county_admin").get(reverse("registry:household_export") + "?status=exited")
+    )
+    assert household.number not in filtered and other_household.number not in filtered
+    full = _export_body(client_for("county_admin").get(reverse("registry:household_export")))
+    assert head.id_number in full
+    assert AuditEvent.objects.filter(kind="pii_export", channel="export").count() == 1

@@ -5,6 +5,7 @@ from fupin.registry import views
 app_name = "registry"
 urlpatterns = [
     path("", views.household_list, name="household_list"),
+    path("export.csv", views.household_export, name="household_export"),
     path("new/", views.household_create, name="household_create"),
     path("<int:household_id>/", views.household_detail, name="household_detail"),
     path("<int:household_id>/edit/", views.household_edit, name="household_edit"),

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.masking import mask_id_number, mask_phone
 from fupin.registry import selectors, services
 from fupin.registry.choices import Relation
+from fupin.registry.exports import household_csv_chunks
 from fupin.registry.forms import (
     HeadChangeForm,
     HouseholdCreateForm,
@@ -214,13 +215,9 @@ class ListRow:
     head_id_number: str
 
 
-@login_required
-@require_GET
-def household_list(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
-    if scope.is_empty:
-        # Without any role there is nothing to list; say so rather than show an empty page.
-        raise AccessDenied()
+def _list_filters(
+    request: HttpRequest, scope: Scope
+) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
     form = HouseholdFilterForm(request.GET or None, areas=_filter_areas(scope))
     filters = selectors.HouseholdFilters(
         area_code=form.value("area"),
@@ -229,6 +226,17 @@ def household_list(request: HttpRequest) -> HttpResponse:
         main_cause=form.value("main_cause"),
         q=form.value("q"),
     )
+    return form, filters
+
+
+@login_required
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if scope.is_empty:
+        # Without any role there is nothing to list; say so rather than show an empty page.
+        raise AccessDenied()
+    form, filters = _list_filters(request, scope)
     page = selectors.household_page(
         scope=scope,
         filters=filters,
@@ -624,3 +632,19 @@ def _income_initial(scope: Scope, household: Household, query: Mapping[str, str]
     initial = _initial(record, IncomeForm.INCOME_FIELDS)
     initial.update(year=record.year, version=record.version)
     return initial
+
+
+@login_required
+@require_GET
+def household_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV in the 户 sheet layout, scoped and masked like the page."""
+    scope = _scope(request)
+    if scope.is_empty:
+        raise AccessDenied()
+    _form, filters = _list_filters(request, scope)
+    response = StreamingHttpResponse(
+        household_csv_chunks(actor=request.user, scope=scope, filters=filters),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="households.csv"'
+    return response
