@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # ninja as an app serves its Swagger assets itself: county servers may be offline.
+    "ninja",
     "fupin.core",
     "fupin.audit",
     "fupin.areas",

@@ -13,11 +13,6 @@ from fupin.accounts.services import api_token_create, api_token_revoke
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(users: dict[str, Any]) -> Callable[[str], Client]:
     def make(key: str) -> Client:

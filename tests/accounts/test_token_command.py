@@ -14,11 +14,6 @@ from fupin.accounts.models import ApiToken
 from fupin.audit.models import AuditEvent
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("token", *args, stdout=out, stderr=err)

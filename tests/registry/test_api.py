@@ -18,12 +18,6 @@ from tests import factories
 MASKED_ID = re.compile(r"^422822\*{8}[0-9]{3}[0-9X]$")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """The fixed users are created with a password; hashing it properly costs ~2 s a test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(users: dict[str, Any]) -> Callable[[str], Client]:
     """A client that sends a fresh API token of the named user."""

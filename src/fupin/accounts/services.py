@@ -57,7 +57,9 @@ def user_create(
     return user
 
 
-def api_token_create(*, actor: Any, user: Any, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, actor: Any, user: Any, name: str, channel: str = "web"
+) -> tuple[ApiToken, str]:
     """Returns the token and its key; the key is not stored and cannot be shown again."""
     key = ApiToken.new_key()
     with transaction.atomic():
@@ -65,20 +67,29 @@ def api_token_create(*, actor: Any, user: Any, name: str) -> tuple[ApiToken, str
             user=user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8]
         )
         audit_write(
-            actor=actor, action="api_token.create", object_type="api_token", object_ids=[token.pk]
+            actor=actor,
+            action="api_token.create",
+            object_type="api_token",
+            object_ids=[token.pk],
+            channel=channel,
         )
     return token, key
 
 
-def api_token_revoke(*, actor: Any, token_id: int) -> None:
+def api_token_revoke(*, actor: Any, token_id: int, channel: str = "web") -> None:
+    """A user revokes their own token; the system (``actor=None``, the CLI) any token."""
+    tokens = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True)
+    if actor is not None:
+        tokens = tokens.filter(user=actor)
     with transaction.atomic():
-        updated = ApiToken.objects.filter(pk=token_id, user=actor, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        if not updated:
+        if not tokens.update(revoked_at=timezone.now()):
             raise NotFound()
         audit_write(
-            actor=actor, action="api_token.revoke", object_type="api_token", object_ids=[token_id]
+            actor=actor,
+            action="api_token.revoke",
+            object_type="api_token",
+            object_ids=[token_id],
+            channel=channel,
         )
 
 

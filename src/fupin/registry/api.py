@@ -16,8 +16,6 @@ from ninja.responses import codes_4xx
 from pydantic import Field
 
 from fupin.accounts.scope import Scope, scope_for
-from fupin.audit.services import pii_access_record
-from fupin.core.masking import mask_id_number
 from fupin.registry import selectors, services
 from fupin.registry.choices import Cause, HouseholdStatus, HouseholdType
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -123,15 +121,7 @@ def _household_out(request: HttpRequest, household_id: int) -> dict[str, Any]:
     """The household as the caller may see it, read afresh through the selectors."""
     scope = _scope(request)
     h = selectors.household_get(scope=scope, household_id=household_id)
-    phone = selectors.phone_view(scope=scope, household=h)
-    if h.phone and phone == h.phone:
-        pii_access_record(
-            actor=_actor(request),
-            object_type="household",
-            object_ids=[h.pk],
-            fields=["phone"],
-            channel=CHANNEL,
-        )
+    phone = selectors.phone_view(actor=_actor(request), scope=scope, household=h, channel=CHANNEL)
     members = selectors.member_list(scope=scope, household=h)
     return {
         "id": h.pk,
@@ -203,13 +193,10 @@ def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict
         limit=filters.limit,
     )
     items = []
-    shown: list[int] = []
-    for row in page.rows:
-        head_id = row.head_id_number
-        if head_id and scope.sees_pii(row.area_code):
-            shown.append(row.pk)
-        elif head_id:
-            head_id = mask_id_number(head_id)
+    head_ids = selectors.head_id_views(
+        actor=_actor(request), scope=scope, rows=page.rows, channel=CHANNEL
+    )
+    for row, head_id in zip(page.rows, head_ids, strict=True):
         items.append(
             {
                 "id": row.pk,
@@ -227,14 +214,6 @@ def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict
                 "status_label": row.get_status_display(),
                 "version": row.version,
             }
-        )
-    if shown:
-        pii_access_record(
-            actor=_actor(request),
-            object_type="household",
-            object_ids=shown,
-            fields=["head_id_number"],
-            channel=CHANNEL,
         )
     return {"items": items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 

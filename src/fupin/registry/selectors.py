@@ -1,7 +1,8 @@
 """Reads of the registry. Every function takes the actor's Scope and sees only its areas.
 
-Personal data leaves this module only through ``member_views``/``household_views``,
-which mask it for roles that may not see it and record every unmasked display.
+Personal data leaves this module only through ``member_views``, ``head_id_views``,
+``phone_view`` and ``change_views``, which mask it for roles that may not see it and
+record every unmasked display.
 """
 
 from __future__ import annotations
@@ -275,8 +276,31 @@ def member_views(
     return views
 
 
-def phone_view(*, scope: Scope, household: Household) -> str:
-    return household.phone if scope.sees_pii(household.area_code) else mask_phone(household.phone)
+def phone_view(*, actor: Any, scope: Scope, household: Household, channel: str) -> str:
+    """The household's phone as the actor may see it; an unmasked display is logged."""
+    if not scope.sees_pii(household.area_code):
+        return mask_phone(household.phone)
+    if household.phone:
+        pii_access_record(actor=actor, object_type="household", object_ids=[household.pk],
+                          fields=["phone"], channel=channel)  # fmt: skip
+    return household.phone
+
+
+def head_id_views(*, actor: Any, scope: Scope, rows: list[Any], channel: str) -> list[str]:
+    """The heads' ID numbers of list rows (from ``household_page``) as the actor may see
+    them, in row order; the unmasked ones are logged in one access record."""
+    shown: list[int] = []
+    out: list[str] = []
+    for row in rows:
+        head_id = row.head_id_number or ""
+        if head_id and scope.sees_pii(row.area_code):
+            shown.append(row.pk)
+            out.append(head_id)
+        else:
+            out.append(mask_id_number(head_id))
+    pii_access_record(actor=actor, object_type="household", object_ids=shown,
+                      fields=["head_id_number"], channel=channel)  # fmt: skip
+    return out
 
 
 def change_views(

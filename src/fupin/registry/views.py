@@ -243,16 +243,13 @@ def household_list(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor", ""),
         limit=settings.FUPIN_PAGE_SIZE,
     )
-    rows = []
-    shown: list[int] = []
-    for h in page.rows:
-        head_id = getattr(h, "head_id_number", None) or ""
-        if head_id and scope.sees_pii(h.area_code):
-            shown.append(h.pk)
-        else:
-            head_id = mask_id_number(head_id)
-        rows.append(ListRow(household=h, head_id_number=head_id))
-    _record_pii(request, "household", shown, ["head_id_number"])
+    head_ids = selectors.head_id_views(
+        actor=request.user, scope=scope, rows=page.rows, channel=CHANNEL
+    )
+    rows = [
+        ListRow(household=h, head_id_number=head_id)
+        for h, head_id in zip(page.rows, head_ids, strict=True)
+    ]
 
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -288,13 +285,11 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     )
     incomes = selectors.income_list(scope=scope, household=household)
     history, history_pii = _history(scope, household)
-    phone = selectors.phone_view(scope=scope, household=household)
-    unmasked: list[str] = []
-    if household.phone and scope.sees_pii(household.area_code):
-        unmasked.append("phone")
+    phone = selectors.phone_view(
+        actor=request.user, scope=scope, household=household, channel=CHANNEL
+    )
     if history_pii:
-        unmasked.append("history")
-    _record_pii(request, "household", [household.pk], unmasked)
+        _record_pii(request, "household", [household.pk], ["history"])
     other_causes = _display_value("other_causes", household.other_causes)
     return render(
         request,

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         user = self._user(username)
         if not user.is_active:
             raise CommandError(f"User {username!r} is not active.")
-        token, key = api_token_create(actor=None, user=user, name=name)
+        token, key = api_token_create(actor=None, user=user, name=name, channel="cli")
         self.stdout.write(key)
         self.stderr.write(
             f"Token {token.pk} ({name}) created for {username}. "
@@ -80,8 +80,7 @@ class Command(BaseCommand):
             raise CommandError(f"No token with id {token_id}.")
         if token.revoked_at is not None:
             raise CommandError(f"Token {token_id} is already revoked.")
-        # The service revokes only the actor's own tokens, so the owner is the actor here.
-        api_token_revoke(actor=token.user, token_id=token.pk)
+        api_token_revoke(actor=None, token_id=token.pk, channel="cli")
         self.stdout.write(
             f"Token {token_id} ({token.name}) of {token.user.get_username()} revoked."
         )
