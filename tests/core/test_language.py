@@ -19,6 +19,7 @@ def test_chosen_language_is_used(db: None) -> None:
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     english = client.get(reverse("accounts:login"))
     assert english["Content-Language"] == "en"
+    assert "Log in" in english.content.decode() and "登录" not in english.content.decode()
 
 
 def test_unknown_language_cookie_falls_back_to_chinese(db: None) -> None:
