@@ -1,0 +1,83 @@
+"""Set-based writing of many rows: COPY on PostgreSQL, executemany on SQLite.
+
+Django's bulk_create prepares every value through its field classes and builds SQL per
+batch, which costs more than the database's own work at a million rows. Callers here
+pass values already in database form (str, int, Decimal, bool, None, aware datetimes,
+JSON as text) in the column order they name. Ids are allocated up front so that child
+rows can point at their parents without reading them back.
+
+Call these inside ``transaction.atomic()``: on SQLite the write lock taken at the start of
+the transaction (IMMEDIATE mode) is what makes ``allocate_ids`` safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+from django.db import connection, models
+
+_SQLITE_BATCH = 5000
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    return [
+        connection.ops.quote_name(str(getattr(model._meta.get_field(f), "column", f)))
+        for f in fields
+    ]
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, in ascending order.
+
+    On SQLite the keys follow the largest one in the table, so insert the rows before
+    allocating again in the same transaction.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    pk = str(getattr(model._meta.pk, "column", "id"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) FROM {_table(model)}"
+        )  # noqa: S608
+        start = int(cursor.fetchone()[0]) + 1
+    return list(range(start, start + count))
+
+
+def bulk_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert ``rows`` (tuples in the order of ``fields``); returns the number written."""
+    columns = ", ".join(_columns(model, fields))
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor: COPY is not in Django's API
+            # Raised as Django's IntegrityError etc., like every other write.
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        iterator = iter(rows)
+        while batch := list(islice(iterator, _SQLITE_BATCH)):
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
