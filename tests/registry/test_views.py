@@ -695,3 +695,9 @@ def test_export_is_scoped_masked_and_filtered(
     full = _export_body(client_for("county_admin").get(reverse("registry:household_export")))
     assert head.id_number in full
     assert AuditEvent.objects.filter(kind="pii_export", channel="export").count() == 1
+
+
+def test_outsider_is_told_to_ask_for_a_role(client_for: Callable[[str], Client]) -> None:
+    response = client_for("outsider").get(reverse("registry:household_list"))
+    assert response.status_code == 403
+    assert "尚未分配角色" in response.content.decode()

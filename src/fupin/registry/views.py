@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import Scope, scope_for
@@ -44,6 +45,11 @@ PII_HISTORY_FIELDS = ("id_number", "phone", "health")
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+NO_ROLE_MESSAGE = gettext_lazy(
+    "您的账号尚未分配角色和区域，暂时看不到任何农户。请联系县级管理员分配。"
+)
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -235,7 +241,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if scope.is_empty:
         # Without any role there is nothing to list; say so rather than show an empty page.
-        raise AccessDenied()
+        raise AccessDenied(NO_ROLE_MESSAGE)
     form, filters = _list_filters(request, scope)
     page = selectors.household_page(
         scope=scope,
@@ -635,7 +641,7 @@ def household_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV in the 户 sheet layout, scoped and masked like the page."""
     scope = _scope(request)
     if scope.is_empty:
-        raise AccessDenied()
+        raise AccessDenied(NO_ROLE_MESSAGE)
     _form, filters = _list_filters(request, scope)
     response = StreamingHttpResponse(
         household_csv_chunks(actor=request.user, scope=scope, filters=filters),
