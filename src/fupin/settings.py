@@ -117,11 +117,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # ninja as an app serves its Swagger assets itself: county servers may be offline.
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "fupin.core",
     "fupin.audit",
     "fupin.areas",
     "fupin.accounts",
     "fupin.registry",
+    "fupin.exchange",
     "fupin.demo",
 ]
 
@@ -202,6 +205,15 @@ LOGGING: dict[str, Any] = {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Background jobs (imports, evaluation runs): the database backend by default, so a laptop
+# county needs nothing more than `fupin db_worker` beside the web server.
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": os.environ.get("FUPIN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}
+}
+
+# Uploads above this size are refused before they are read (bytes).
+FUPIN_IMPORT_MAX_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
 
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20
