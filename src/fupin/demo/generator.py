@@ -30,6 +30,7 @@ from fupin.accounts.models import ApiToken, Role, RoleAssignment
 from fupin.accounts.services import user_create
 from fupin.areas.models import Area
 from fupin.audit.services import audit_write
+from fupin.core.bulk import insert_instances
 from fupin.demo.names import (
     CHINESE_NUMERALS,
     FEMALE_CHARS_NEW,
@@ -849,16 +850,8 @@ def _chunks(
 def _write(chunk: list[_Built]) -> tuple[int, int]:
     households = [b.household for b in chunk]
     with transaction.atomic():
-        Household.objects.bulk_create(households, batch_size=BATCH)
-        if any(h.pk is None for h in households):  # a database without RETURNING
-            ids = dict(
-                Household.objects.filter(
-                    area_code__startswith=REGION,
-                    number__in=[h.number for h in households],
-                ).values_list("number", "id")
-            )
-            for h in households:
-                h.pk = ids[h.number]
+        # core.bulk writes by COPY / executemany: several times faster than bulk_create here.
+        insert_instances(Household, households)
         members: list[Member] = []
         incomes: list[IncomeRecord] = []
         changes: list[HouseholdChange] = []
@@ -881,9 +874,9 @@ def _write(chunk: list[_Built]) -> tuple[int, int]:
                     reason=HISTORY_REASON,
                 )
             )
-        Member.objects.bulk_create(members, batch_size=BATCH)
-        IncomeRecord.objects.bulk_create(incomes, batch_size=BATCH)
-        HouseholdChange.objects.bulk_create(changes, batch_size=BATCH)
+        insert_instances(Member, members)
+        insert_instances(IncomeRecord, incomes)
+        insert_instances(HouseholdChange, changes)
     return len(members), len(incomes)
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
@@ -90,12 +90,19 @@ def check_schooling(value: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
+def _char_pinyin(char: str) -> str:
+    return "".join(lazy_pinyin(char, errors="ignore")).lower()
+
+
 def name_search_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a name, lower-case without spaces: 张三 → (zhangsan, zs)."""
-    syllables = lazy_pinyin(name, errors="ignore")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
-    return "".join(syllables).lower(), "".join(initials).lower()
+    """(full pinyin, initials) of a name, lower-case without spaces: 张三 → (zhangsan, zs).
+
+    Character by character: names draw on a few thousand characters, so a million names
+    cost a million dictionary look-ups rather than a million conversions.
+    """
+    syllables = [p for p in map(_char_pinyin, name) if p]
+    return "".join(syllables), "".join(p[0] for p in syllables)
 
 
 def id_search_key(id_number: str) -> str:
