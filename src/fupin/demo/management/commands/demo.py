@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 from typing import Any
 
@@ -125,7 +127,15 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         self.stdout.write(f"打开 / open: {site_url(addr)}")
-        call_command("runserver", addr, use_reloader=False)
+        # Imports and other background jobs need a worker beside the web server.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fupin", "db_worker", "--no-reload", "-v0"]
+        )
+        try:
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
 
     def _migrate(self) -> None:
         executor = MigrationExecutor(connection)
