@@ -26,6 +26,7 @@ from fupin.accounts.api import router as accounts_router
 from fupin.accounts.services import api_token_user
 from fupin.areas.api import router as areas_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
+from fupin.exchange.api import exports_router, imports_router
 from fupin.registry.api import router as registry_router
 
 log = logging.getLogger("fupin.api")
@@ -135,6 +136,8 @@ api = FupinAPI(
 api.add_router("", accounts_router)
 api.add_router("", areas_router)
 api.add_router("", registry_router)
+api.add_router("/imports", imports_router)
+api.add_router("/exports", exports_router)
 
 
 # --- one error shape -----------------------------------------------------------------
