@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from django.db.models import TextChoices
 from django.utils import translation
 
 from fupin.registry import choices
@@ -26,7 +27,7 @@ class Column:
     field: str  # the model field (or a pseudo-field for derived columns)
     kind: str  # text | code | enum | enum_list | bool | decimal | int | year | id_number | phone
     required: bool = False
-    enum: type[choices.models.TextChoices] | None = None
+    enum: type[TextChoices] | None = None
 
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
@@ -87,14 +88,14 @@ FALSE_TEXTS = frozenset({"否", "N", "n", "0", "×", "✗", "FALSE", "False", "f
 
 
 @cache
-def enum_labels(enum: type[choices.models.TextChoices]) -> dict[str, str]:
+def enum_labels(enum: type[TextChoices]) -> dict[str, str]:
     """stored value → the Simplified Chinese label written in files (whatever the UI language)."""
     with translation.override("zh-hans"):
         return {value: str(label) for value, label in enum.choices}
 
 
 @cache
-def enum_values(enum: type[choices.models.TextChoices]) -> dict[str, str]:
+def enum_values(enum: type[TextChoices]) -> dict[str, str]:
     """label in a file (and aliases, and the stored value itself) → stored value."""
     out = {label: value for value, label in enum_labels(enum).items()}
     out.update({value: value for value in enum.values})
@@ -105,3 +106,19 @@ def enum_values(enum: type[choices.models.TextChoices]) -> dict[str, str]:
     if enum is choices.Cause:
         out["其他"] = choices.Cause.OTHER
     return out
+
+
+# Limits on what an import reads (issue 3 point 6). A registry sheet has about 30 columns;
+# a file with hundreds is broken or hostile, and a million empty columns would otherwise
+# cost minutes before the first row.
+MAX_COLUMNS = 200
+MAX_ROWS = 5_000_000
+# A zip entry (an xlsx part) inflating more than this over its stored size is a bomb: real
+# sheets compress 5–20×, rarely above 100×.
+MAX_COMPRESSION_RATIO = 200
+MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+ERROR_HEADER = "错误说明"
+
+
+def columns_of(sheet: str) -> tuple[Column, ...]:
+    return HOUSEHOLD_COLUMNS if sheet == HOUSEHOLD_SHEET else MEMBER_COLUMNS
