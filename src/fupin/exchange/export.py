@@ -341,3 +341,11 @@ __all__ = [
     "member_frames",
     "neutralise",
 ]
+
+
+def system_scope() -> Scope:
+    """Everything, unmasked: the system's own exports (CLI without --user, benchmarks)."""
+    provinces = tuple(
+        sorted({c[:2] for c in Area.objects.filter(parent=None).values_list("code", flat=True)})
+    )
+    return Scope(user_id=None, prefixes=provinces, write_prefixes=provinces, pii_prefixes=provinces)
