@@ -205,7 +205,8 @@ def _home(request: HttpRequest, handler: UploadSizeLimit | None) -> HttpResponse
                 for reason in reasons:
                     form.add_error(name if name in form.fields else None, reason)
         else:
-            messages.success(request, _("文件已上传，正在后台处理。"))
+            if not job.is_finished:
+                messages.success(request, _("文件已上传，正在后台处理。"))
             return HttpResponseRedirect(reverse("exchange:job_detail", args=[job.pk]))
     return render(request, "exchange/home.html", _home_context(request, scope, form), status=400)
 
