@@ -24,9 +24,9 @@ from fupin.areas.selectors import area_list
 from fupin.audit.services import pii_access_record
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.masking import mask_id_number, mask_phone
+from fupin.exchange.export import household_csv_chunks
 from fupin.registry import selectors, services
 from fupin.registry.choices import Relation
-from fupin.registry.exports import household_csv_chunks
 from fupin.registry.forms import (
     HeadChangeForm,
     HouseholdCreateForm,

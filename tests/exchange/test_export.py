@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from fupin.accounts.scope import scope_for
 from fupin.audit.models import AuditEvent
-from fupin.registry.exports import HOUSEHOLD_HEADERS, household_csv_chunks, neutralise
+from fupin.exchange.export import household_csv_chunks, neutralise
+from fupin.exchange.layout import HOUSEHOLD_HEADERS
 from fupin.registry.selectors import HouseholdFilters
 from tests import factories
 
@@ -15,7 +17,7 @@ def _export(user: Any, filters: HouseholdFilters | None = None) -> list[dict[str
     text = "".join(household_csv_chunks(actor=user, scope=scope_for(user), filters=filters))
     assert text.startswith("\ufeff")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    assert reader.fieldnames == HOUSEHOLD_HEADERS
+    assert reader.fieldnames == list(HOUSEHOLD_HEADERS)
     return list(reader)
 
 
@@ -65,3 +67,69 @@ def test_latest_income_is_exported(users: dict[str, Any], household: Any) -> Non
     income_record_set(actor=None, household_id=household.pk, year=2019, data={"wage": "5000.5"})
     row = _export(users["county_admin"])[0]
     assert row["收入年度"] == "2019" and row["工资性收入"] == "5000.50"
+
+
+# --- export_files ----------------------------------------------------------------------
+
+
+def _sheets(path: Path) -> dict[str, Any]:
+    import fastexcel
+
+    book = fastexcel.read_excel(str(path))
+    return {n: book.load_sheet_by_name(n, dtypes="string").to_polars() for n in book.sheet_names}
+
+
+def test_xlsx_export_for_a_masked_role(
+    users: dict[str, Any], household: Any, other_household: Any, tmp_path: Path
+) -> None:
+    from fupin.exchange.export import export_files
+
+    user = users["village_secretary"]
+    [path] = export_files(
+        actor=user, scope=scope_for(user), filters=None, fmt="xlsx", dest_dir=tmp_path
+    )
+    sheets = _sheets(path)
+    assert set(sheets) == {"户", "成员", "说明"}
+    assert sheets["户"]["户编号"].to_list() == [household.number]
+    members = sheets["成员"]
+    assert members.height == 2 and set(members["健康状况"].fill_null("").to_list()) == {""}
+    assert all("*" * 8 in v for v in members["证件号码"].to_list())
+    assert "健康状况" in sheets["说明"].columns[0]
+    assert not AuditEvent.objects.filter(kind="pii_export").exists()
+
+
+def test_csv_export_unmasked_is_logged_once(
+    users: dict[str, Any], household: Any, other_household: Any, tmp_path: Path
+) -> None:
+    from fupin.exchange.export import export_files
+
+    user = users["township_officer"]
+    paths = export_files(
+        actor=user, scope=scope_for(user), filters=None, fmt="csv", dest_dir=tmp_path
+    )
+    assert [p.name for p in paths] == ["households.csv", "members.csv"]
+    assert paths[1].read_bytes().startswith(b"\xef\xbb\xbf")
+    text = paths[1].read_text(encoding="utf-8-sig")
+    assert household.members.get(relation="head").id_number in text and "健康" in text
+    assert other_household.number not in paths[0].read_text(encoding="utf-8-sig")
+    event = AuditEvent.objects.get(kind="pii_export")
+    assert event.object_ids == [household.pk] and event.channel == "export"
+
+
+def test_formula_cells_are_neutralised_in_member_sheet(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    from fupin.exchange.export import export_files
+
+    factories.household(
+        members=[
+            factories.member_data(name="=HYPERLINK(1)"),
+            factories.member_data(name="@x", sex="female", relation="spouse"),
+        ]
+    )
+    user = users["county_admin"]
+    paths = export_files(
+        actor=user, scope=scope_for(user), filters=None, fmt="csv", dest_dir=tmp_path
+    )
+    rows = list(csv.DictReader(io.StringIO(paths[1].read_text(encoding="utf-8-sig"))))
+    assert {r["姓名"] for r in rows} == {"'=HYPERLINK(1)", "'@x"}
