@@ -55,7 +55,13 @@ class Command(BaseCommand):
             if options["quiet_progress"]:
                 return
             now = time.monotonic()
-            if phase != last_phase[0] or now - last_at[0] >= 0.5 or done == total:
+            # Every write step is shown: supervisors (and the kill test) watch that phase.
+            if (
+                phase != last_phase[0]
+                or phase == "write"
+                or now - last_at[0] >= 0.5
+                or done == total
+            ):
                 self.stdout.write(f"{phase} {done}/{total}")
                 self.stdout.flush()
                 last_phase[0], last_at[0] = phase, now
