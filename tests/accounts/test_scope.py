@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from fupin.accounts.scope import scope_for
+from fupin.registry.models import Member
 from fupin.registry.selectors import HouseholdFilters, household_page, household_queryset
 from tests import factories
 
@@ -85,3 +88,30 @@ def test_search_by_name_initials_id_tail_and_traditional(users: dict[str, Any]) 
     }
     assert found(tail) == expected and zhang.pk in expected
     assert found("王") == {other.pk}
+
+
+@pytest.mark.parametrize("eager_limit", [2000, 1])
+def test_search_answers_the_same_for_rare_and_common_matches(
+    users: dict[str, Any], eager_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin.registry import selectors
+
+    monkeypatch.setattr(selectors, "_EAGER_MATCHES", eager_limit)
+    zhangs = {
+        factories.household(members=[factories.member_data(name=n)]).pk
+        for n in ("张伟", "张敏", "张国强")
+    }
+    wang = factories.household(number="3412", members=[factories.member_data(name="王五")])
+    scope = scope_for(users["county_admin"])
+
+    def found(q: str) -> set[int]:
+        return {h.pk for h in household_queryset(scope=scope, filters=HouseholdFilters(q=q))}
+
+    assert found("张") == zhangs
+    assert found("z") == zhangs
+    by_id_tail = {
+        m.household_id for m in Member.objects.filter(is_active=True) if m.id_number.endswith("341")
+    }
+    assert found("341") == {wang.pk} | by_id_tail
+    page = household_page(scope=scope, filters=HouseholdFilters(q="张"), limit=2)
+    assert len(page.rows) == 2 and page.next_cursor

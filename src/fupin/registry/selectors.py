@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from opencc import OpenCC
 
@@ -52,31 +52,52 @@ def _prefix_match(field: str, text: str) -> Q:
 
 _ID_DIGITS = re.compile(r"^[0-9]{3,17}[0-9X]?$")
 _LETTERS = re.compile(r"^[a-z]+$")
+# A search matching at most this many households is answered from their ids; beyond
+# it, matches are common enough that walking the list in order finds a page at once.
+_EAGER_MATCHES = 2000
+
+
+def _matching_members(text: str) -> tuple[QuerySet[Member], bool]:
+    """Active members a search text means, and whether it may also be a household number."""
+    active = Member.objects.filter(is_active=True)
+    if _ID_DIGITS.match(text):
+        if len(text) == 18:
+            return active.filter(id_number=text), True
+        return active.filter(_prefix_match("id_reversed", text[::-1])), True
+    lower = text.lower()
+    if _LETTERS.match(lower):
+        return active.filter(
+            _prefix_match("name_initials", lower) | _prefix_match("name_pinyin", lower)
+        ), False
+    simplified = _t2s().convert(text)
+    names = _prefix_match("name", simplified)
+    if simplified != text:
+        names |= _prefix_match("name", text)
+    return active.filter(names), False
 
 
 def search_q(text: str) -> Q:
     """What a search box means: name (simplified or traditional), pinyin or its
-    initials (zs → 张三), the last digits of a member's ID, or a household number."""
+    initials (zs → 张三), the last digits of a member's ID, or a household number.
+
+    A rare match (a full name, six ID digits) would make the database walk the whole
+    scope for one page, so its few households are looked up by id; a common one (a
+    surname) is checked household by household in list order, which stops after a page.
+    """
     text = normalise_text(text).upper()
     if not text:
         return Q()
-    if _ID_DIGITS.match(text):
-        members = Member.objects.filter(is_active=True).filter(
-            Q(id_number=text) if len(text) == 18 else _prefix_match("id_reversed", text[::-1])
-        )
-        return Q(id__in=members.values("household_id")) | _prefix_match("number", text)
-    lower = text.lower()
-    if _LETTERS.match(lower):
-        members = Member.objects.filter(is_active=True).filter(
-            _prefix_match("name_initials", lower) | _prefix_match("name_pinyin", lower)
-        )
-        return Q(id__in=members.values("household_id"))
-    simplified = _t2s().convert(text)
-    members = Member.objects.filter(is_active=True).filter(
-        _prefix_match("name", simplified)
-        | (_prefix_match("name", text) if simplified != text else Q(pk__in=[]))
-    )
-    return Q(id__in=members.values("household_id"))
+    members, may_be_number = _matching_members(text)
+    ids = set(members.values_list("household_id", flat=True)[: _EAGER_MATCHES + 1])
+    numbers = Household.objects.filter(_prefix_match("number", text)) if may_be_number else None
+    if len(ids) <= _EAGER_MATCHES:
+        if numbers is not None:
+            ids.update(numbers.values_list("id", flat=True)[:_EAGER_MATCHES])
+        return Q(id__in=ids)
+    condition = Q(Exists(members.filter(household=OuterRef("pk"))))
+    if numbers is not None:
+        condition |= _prefix_match("number", text)
+    return condition
 
 
 @dataclass(frozen=True)
