@@ -3,8 +3,9 @@
 Everything is decided by one ``random.Random(seed)`` consumed in a fixed order, and dates
 are counted from ``REFERENCE_DATE`` rather than from today, so a seed always gives the
 same county. The data is made in Python lists and written set-based: areas level by
-level, then households in chunks, each chunk in one transaction (households, their ids,
-members, incomes, history rows), with ``bulk_create`` and no per-row query.
+level with ``bulk_create``, then households in chunks, each chunk in one transaction
+(households with ids allocated up front, members, incomes, history rows) through
+``fupin.core.bulk`` (COPY on PostgreSQL, executemany on SQLite), with no per-row query.
 
 A few norms are broken on purpose (DEMO_FACTS.md), at small deterministic rates, so that
 the checks, lists and maps have something real to show; see ``ERROR_RATES``.
