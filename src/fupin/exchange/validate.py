@@ -68,7 +68,20 @@ class Validation:
 
 
 def _text(header: str) -> pl.Expr:
-    value = pl.col(header).str.normalize("NFKC").str.strip_chars()
+    """The cell, normalised (computed once per sheet by ``_precompute``)."""
+    return pl.col("__t_" + header)
+
+
+def _normalised_cell(header: str) -> pl.Expr:
+    raw = pl.col(header)
+    # NFKC only where it changes something in practice (full-width forms, the ideographic
+    # space, compatibility symbols): normalising every CJK cell costs seconds per million.
+    value = (
+        pl.when(raw.str.contains("[\u3000\u2460-\u24ff\u3380-\u33ff\uff00-\uffef]"))
+        .then(raw.str.normalize("NFKC"))
+        .otherwise(raw)
+        .str.strip_chars()
+    )
     # Export neutralises formula-like cells with a leading apostrophe; read them back.
     value = value.str.replace(r"^'([=+\-@])", "${1}")
     return pl.when(value == "").then(None).otherwise(value)
@@ -179,45 +192,73 @@ def _bad_birth_places(ids: pl.Series) -> set[str]:
 
 
 class _Errors:
+    """Rules are collected as (header, reason expression) and evaluated at the end in one
+    ``select`` per sheet over the final frames (which only ever gain columns), so polars
+    computes the shared sub-expressions once and runs the rules in parallel."""
+
     def __init__(self) -> None:
-        self.parts: list[pl.DataFrame] = []
+        self.pending: dict[str, list[tuple[str, pl.Expr]]] = {H: [], M: []}
 
     def add(self, sheet: str, frame: pl.DataFrame, header: str, reason: pl.Expr | str) -> None:
-        """Every row of ``frame`` where ``reason`` is not null is an error on ``header``."""
+        """Every row where ``reason`` is not null is an error on ``header``."""
+        del frame  # evaluated later against the sheet's final frame
         reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-        part = (
-            frame.lazy()
-            .select(
-                pl.col(ROW).alias("row"),
-                reason_expr.alias("reason"),
-                pl.col(header).fill_null("").alias("value"),
-            )
-            .filter(pl.col("reason").is_not_null())
-            .select(
-                pl.lit(sheet).alias("sheet"),
-                "row",
-                pl.lit(header).alias("header"),
-                "value",
-                "reason",
-            )
-            .collect()
-        )
-        if part.height:
-            self.parts.append(part)
+        self.pending[sheet].append((header, reason_expr))
 
     def where(
         self, sheet: str, frame: pl.DataFrame, header: str, cond: pl.Expr, reason: str
     ) -> None:
         self.add(sheet, frame, header, pl.when(cond).then(pl.lit(reason)).otherwise(None))
 
-    def frame(self) -> pl.DataFrame:
-        if not self.parts:
+    def frame(self, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        parts = []
+        for sheet, rules in self.pending.items():
+            if not rules:
+                continue
+            frame = frames[sheet]
+            names = [f"__e{i}" for i in range(len(rules))]
+            found = (
+                frame.lazy()
+                .select(
+                    pl.col(ROW),
+                    *(r.cast(pl.String).alias(n) for (_h, r), n in zip(rules, names, strict=True)),
+                )
+                .unpivot(index=ROW, on=names, variable_name="rule", value_name="reason")
+                .drop_nulls("reason")
+                .collect()
+            )
+            if not found.height:
+                continue
+            headers = {n: h for (h, _r), n in zip(rules, names, strict=True)}
+            found = found.with_columns(
+                pl.col("rule").replace_strict(headers, return_dtype=pl.String).alias("header")
+            )
+            # The cell as written, for each header that has errors.
+            cells = []
+            for header in found["header"].unique().to_list():
+                rows = found.filter(pl.col("header") == header).select(ROW).unique()
+                cells.append(
+                    frame.select(ROW, pl.col(header).fill_null("").alias("value"))
+                    .join(rows, on=ROW, how="semi")
+                    .with_columns(pl.lit(header).alias("header"))
+                )
+            values = pl.concat(cells).unique([ROW, "header"])
+            parts.append(
+                found.join(values, on=[ROW, "header"], how="left").select(
+                    pl.lit(sheet).alias("sheet"),
+                    pl.col(ROW).alias("row"),
+                    "header",
+                    pl.col("value").fill_null(""),
+                    "reason",
+                )
+            )
+        if not parts:
             return pl.DataFrame(schema=ERROR_SCHEMA)
         order = {c.header: i for i, c in enumerate(layout.HOUSEHOLD_COLUMNS)} | {
             c.header: i for i, c in enumerate(layout.MEMBER_COLUMNS)
         }
         return (
-            pl.concat(self.parts)
+            pl.concat(parts)
             .with_columns(
                 pl.col("sheet").replace_strict({H: 0, M: 1}, return_dtype=pl.Int8).alias("_s"),
                 pl.col("header")
@@ -308,7 +349,12 @@ def _decimal_text(col: str) -> pl.Expr:
 
 def registry_households(numbers: Iterable[str]) -> pl.DataFrame:
     """Households of the registry whose 户编号 is among ``numbers`` (any county)."""
-    table = _key_table("numbers", sorted(set(numbers)), "varchar(32)")
+    wanted = sorted(set(numbers))
+    if _registry_is_small(Household, len(wanted)):
+        return _households_query("").join(
+            pl.DataFrame({"number": wanted}, schema={"number": pl.String}), on="number", how="semi"
+        )
+    table = _key_table("numbers", wanted, "varchar(32)")
     try:
         return _households_query(table)
     finally:
@@ -320,7 +366,8 @@ def _households_query(table: str) -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_columns_sql(Household, HOUSEHOLD_DB_FIELDS)} FROM "  # noqa: S608
-            f"{Household._meta.db_table} t0 JOIN {table} k ON k.k = t0.number"
+            f"{Household._meta.db_table} t0"
+            + (f" JOIN {table} k ON k.k = t0.number" if table else "")
         )
         rows = cursor.fetchall()
     decimals = ("housing_area", "road_distance_km")
@@ -396,17 +443,30 @@ def registry_incomes(household_ids: Sequence[int]) -> pl.DataFrame:
     return frame.with_columns(_decimal_text(f) for f in INCOME_FIELDS)
 
 
+def _registry_is_small(model: Any, wanted: int) -> bool:
+    """Whether reading the registry's rows is cheaper than shipping ``wanted`` keys to it
+    (a first import into an empty or small registry)."""
+    return bool(model._default_manager.filter(is_active=True).count() <= 4 * wanted + 10_000)
+
+
 def registry_id_holders(id_numbers: Iterable[str]) -> pl.DataFrame:
     """Active members (of active households) holding any of these ID numbers."""
-    table = _key_table("ids", sorted(set(id_numbers)), "varchar(22)")
+    ids = sorted(set(id_numbers))
+    schema = {"id_number": pl.String, "holder_number": pl.String, "holder_code": pl.String}
+    sql = (
+        f"SELECT m.id_number, h.number, h.area_code FROM {Member._meta.db_table} m "  # noqa: S608
+        "{join}"
+        f"JOIN {Household._meta.db_table} h ON h.id = m.household_id "
+        "WHERE m.is_active = %s AND h.is_active = %s"
+    )
+    if _registry_is_small(Member, len(ids)):
+        found = _query_frame(sql.format(join=""), [True, True], schema)
+        return found.join(pl.DataFrame({"id_number": ids}, schema={"id_number": pl.String}),
+                          on="id_number", how="semi")  # fmt: skip
+    table = _key_table("ids", ids, "varchar(22)")
     try:
         return _query_frame(
-            f"SELECT m.id_number, h.number, h.area_code FROM {Member._meta.db_table} m "  # noqa: S608
-            f"JOIN {table} k ON k.k = m.id_number "
-            f"JOIN {Household._meta.db_table} h ON h.id = m.household_id "
-            "WHERE m.is_active = %s AND h.is_active = %s",
-            [True, True],
-            {"id_number": pl.String, "holder_number": pl.String, "holder_code": pl.String},
+            sql.format(join=f"JOIN {table} k ON k.k = m.id_number "), [True, True], schema
         )
     finally:
         _drop(table)
@@ -444,6 +504,9 @@ LEVEL_NAMES = ("province", "prefecture", "county", "township", "village", "group
 
 
 def _normalise(frame: pl.DataFrame, columns: Sequence[layout.Column]) -> pl.DataFrame:
+    frame = frame.with_columns(
+        _normalised_cell(c).alias("__t_" + c) for c in frame.columns if c != ROW
+    )
     exprs = []
     for c in columns:
         if c.kind == "enum":
@@ -520,7 +583,8 @@ def _check_kinds(
                          _("联系电话须为11位手机号或带区号的固定电话"))  # fmt: skip
         elif c.kind == "code":
             errors.where(sheet, frame, c.header,
-                         value.is_not_null() & ~value.str.contains(r"^\d{12}(\d{3})?$"),
+                         _numeric_text(c.header).is_not_null()
+                & ~_numeric_text(c.header).str.contains(r"^\d{12}(\d{3})?$"),
                          _("区划代码须为12位数字（村民小组为15位）"))  # fmt: skip
         text_limit = TEXT_LIMITS.get(c.field)
         if text_limit:
@@ -758,7 +822,7 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     return Validation(
         households=hh,
         members=mm,
-        errors=errors.frame(),
+        errors=errors.frame({H: hh, M: mm}),
         existing_households=existing_h.join(matched.select("id"), on="id", how="semi"),
         existing_members=existing_m,
         existing_incomes=existing_i,

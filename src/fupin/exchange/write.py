@@ -11,6 +11,7 @@ Nothing here queries per row: the differences are frame expressions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +209,32 @@ def _causes_json(col: str) -> pl.Expr:
     return _json_value(pl.col(col), "other_causes").alias(col)
 
 
+@contextmanager
+def _bulk_session() -> Iterator[None]:
+    """On SQLite, a large page cache and in-memory temporary tables while the import
+    writes: index inserts of millions of rows otherwise thrash a 64 MB cache."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        old_cache = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA temp_store")
+        old_temp = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA cache_size=-1048576")
+        # Not allowed inside a transaction (a caller's, or a test's); then stays as is.
+        outside = not connection.in_atomic_block
+        if outside:
+            cursor.execute("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={old_cache}")
+            if outside:
+                cursor.execute(f"PRAGMA temp_store={old_temp}")
+
+
 def write(
     v: Validation,
     *,
@@ -216,8 +243,21 @@ def write(
     channel: str,
     progress: Progress | None = None,
 ) -> WriteCounts:
+    with _bulk_session():
+        return _write(v, actor=actor, reason=reason, channel=channel, progress=progress)
+
+
+def _write(
+    v: Validation,
+    *,
+    actor: Any,
+    reason: str,
+    channel: str,
+    progress: Progress | None,
+) -> WriteCounts:
     counts = WriteCounts()
-    now = timezone.now()
+    # In the database's own form (text on SQLite): no per-row adaptation of datetimes.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     hh, mm = v.households, v.members
     total = hh.height + mm.height
