@@ -119,7 +119,7 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     calls: list[dict[str, Any]] = []
 
     def import_files(**kwargs: Any) -> Any:
-        calls.append(kwargs)
+        calls.append({**kwargs, "contents": {p.name: p.read_bytes() for p in kwargs["paths"]}})
         progress = kwargs["progress"]
         progress("read", 10, 10)
         progress("validate", 10, 10)
@@ -156,7 +156,8 @@ def test_create_stores_files_under_job_directory_and_runs(
     assert job.file_names == ["data.xlsx"]
     assert job.file_paths == [f"imports/{job.pk}/upload.xlsx"]
     stored = media / "imports" / str(job.pk) / "upload.xlsx"
-    assert stored.read_bytes().startswith(b"PK")
+    assert engine[0]["paths"] == [stored]
+    assert not stored.exists()  # personal data is not kept once the job has run
     assert job.area_prefix == factories.VILLAGE
     assert job.households_created == 1 and job.members_created == 2
     call = engine[0]
@@ -192,7 +193,7 @@ def test_csv_pair_stored_under_fixed_names(
     ]
     job = create(users["county_admin"], files)
     assert sorted(Path(p).name for p in job.file_paths) == ["households.csv", "members.csv"]
-    assert (media / "imports" / str(job.pk) / "members.csv").read_bytes() == b"a\n"
+    assert engine[0]["contents"] == {"members.csv": b"a\n", "households.csv": b"b\n"}
 
 
 @pytest.mark.parametrize(
@@ -332,6 +333,17 @@ def test_engine_crash_fails_with_chinese_message_then_retry_succeeds(
     assert job.failure == ""
     assert job.attempts == 2
     assert AuditEvent.objects.filter(action="import_job.retry", object_ids=[job.pk]).exists()
+
+
+def test_failed_job_keeps_its_uploads_to_run_again(
+    users: dict[str, Any], media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = _failed_job(users["county_admin"], monkeypatch)
+    assert [p.read_bytes() for p in job.absolute_paths()] == [b"PK\x03\x04 not really a workbook"]
+    monkeypatch.setattr(pipeline, "import_files", lambda **kw: fake_outcome(errors=[]))
+    job = services.import_job_retry(actor=users["county_admin"], job_id=job.pk)
+    assert job.status == Status.SUCCEEDED
+    assert not any(p.exists() for p in job.absolute_paths())
 
 
 def test_run_is_not_repeated_for_finished_job(

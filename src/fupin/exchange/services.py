@@ -5,6 +5,7 @@ A job moves pending → running → validated / succeeded / rejected / failed; a
 with :func:`import_job_retry`. The engine (:mod:`fupin.exchange.pipeline`) writes the
 registry in one transaction, so a job that fails midway has written nothing.
 
+Uploads are kept only until the job has run (a failed job keeps them to run again).
 Live progress is a small JSON file beside the job's files, replaced atomically: while the
 engine holds its write transaction no other connection may write to SQLite, and the job
 row is only written before and after the engine runs.
@@ -442,7 +443,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
         job.phase, job.done, job.total = progress.phase, progress.done, progress.total
         job.save()
         _audit(job, actor=job.created_by, action=f"import_job.{status}", channel="task")
+    _remove_uploads(paths)
     return job
+
+
+def _remove_uploads(paths: Sequence[Path]) -> None:
+    """A finished job's uploads hold personal data nobody needs any more; only a failed
+    job keeps them, to run again. The error report stays for download."""
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.warning("upload %s not removed", path)
 
 
 def import_job_retry(*, actor: Any, job_id: int, channel: str = "web") -> ImportJob:
