@@ -215,5 +215,9 @@ TASKS: dict[str, dict[str, Any]] = {
 # Uploads above this size are refused before they are read (bytes).
 FUPIN_IMPORT_MAX_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
 
+# A running import whose progress has not moved for this long is taken as crashed and may
+# be run again.
+FUPIN_IMPORT_STALE_MINUTES = int(os.environ.get("FUPIN_IMPORT_STALE_MINUTES", "15"))
+
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20

@@ -115,3 +115,11 @@ def test_search_answers_the_same_for_rare_and_common_matches(
     assert found("341") == {wang.pk} | by_id_tail
     page = household_page(scope=scope, filters=HouseholdFilters(q="张"), limit=2)
     assert len(page.rows) == 2 and page.next_cursor
+
+
+def test_search_finds_household_numbers_with_letters(users: dict[str, Any]) -> None:
+    wanted = factories.household(number="BR-0001")
+    factories.household(number="BR-0100")
+    scope = scope_for(users["county_admin"])
+    found = household_queryset(scope=scope, filters=HouseholdFilters(q="br-0001"))
+    assert [h.pk for h in found] == [wanted.pk]

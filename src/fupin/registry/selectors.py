@@ -52,6 +52,8 @@ def _prefix_match(field: str, text: str) -> Q:
 
 _ID_DIGITS = re.compile(r"^[0-9]{3,17}[0-9X]?$")
 _LETTERS = re.compile(r"^[a-z]+$")
+# Household numbers such as BR-0001: letters, digits and dashes with at least one digit.
+_NUMBER = re.compile(r"^(?=.*[0-9])[0-9A-Z-]+$")
 # A search matching at most this many households is answered from their ids; beyond
 # it, matches are common enough that walking the list in order finds a page at once.
 _EAGER_MATCHES = 2000
@@ -64,6 +66,8 @@ def _matching_members(text: str) -> tuple[QuerySet[Member], bool]:
         if len(text) == 18:
             return active.filter(id_number=text), True
         return active.filter(_prefix_match("id_reversed", text[::-1])), True
+    if _NUMBER.match(text):
+        return active.none(), True
     lower = text.lower()
     if _LETTERS.match(lower):
         return active.filter(
