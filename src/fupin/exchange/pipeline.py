@@ -75,14 +75,16 @@ def import_files(
     except Refused as exc:
         return ImportOutcome(refused=exc.message, errors=[], ignored_headers={}, dry_run=dry_run)
     rows = raw.households.height + raw.members.height
+    ignored = raw.ignored
     report("read", 1, 1)
     report("validate", 0, rows)
     checked = validate(raw, actor=actor, create_areas=create_areas)
+    del raw  # the cells as read: freed before the write, which needs only typed values
     report("validate", rows, rows)
     outcome = ImportOutcome(
         refused=None,
         errors=[CellError(**r) for r in checked.errors.iter_rows(named=True)],
-        ignored_headers=raw.ignored,
+        ignored_headers=ignored,
         dry_run=dry_run,
     )
     if outcome.errors or dry_run:

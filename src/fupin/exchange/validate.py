@@ -594,6 +594,17 @@ def _check_kinds(
         errors.where(sheet, frame, name, pl.col(name).str.len_chars() > 64, _("过长（最多64个字）"))
 
 
+def _scratch_columns(frame: pl.DataFrame, headers: Sequence[str]) -> list[str]:
+    keep = {"_causes"}
+    return [
+        c
+        for c in frame.columns
+        if c not in keep
+        and (c in headers or c.startswith("__t_") or c.startswith("_code_") or c.startswith("_name_")
+             or c.startswith("_id_") or c == "_causes_text")
+    ]  # fmt: skip
+
+
 def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     errors = _Errors()
     hh = _normalise(raw.households, layout.HOUSEHOLD_COLUMNS)
@@ -819,10 +830,15 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
                           pl.col("id").alias("existing_member_id")),
         on=["existing_id", "id_number"], how="left",
     )  # fmt: skip
+    found = errors.frame({H: hh, M: mm})
+    # The cells as written and their normalised text are no longer needed: at a million
+    # households they are most of the memory the frames hold.
+    hh = hh.drop(_scratch_columns(hh, layout.HOUSEHOLD_HEADERS))
+    mm = mm.drop(_scratch_columns(mm, layout.MEMBER_HEADERS))
     return Validation(
         households=hh,
         members=mm,
-        errors=errors.frame({H: hh, M: mm}),
+        errors=found,
         existing_households=existing_h.join(matched.select("id"), on="id", how="semi"),
         existing_members=existing_m,
         existing_incomes=existing_i,
