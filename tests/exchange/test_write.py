@@ -155,3 +155,33 @@ def test_same_number_in_another_county_is_another_household(areas: None, tmp_pat
     assert outcome.ok and outcome.households_created == 1, outcome.errors
     assert Household.objects.filter(number="S1").count() == 2
     assert existing.members.filter(is_active=True).count() == 2
+
+
+def test_the_write_in_slices_gives_the_same_result(
+    monkeypatch: Any, household: Household, other_household: Household, tmp_path: Path
+) -> None:
+    from fupin.exchange import write
+
+    monkeypatch.setattr(write, "WRITE_CHUNK", 1)
+    households, members = _export(tmp_path)
+    head = household.members.get(relation="head")
+    spouse = household.members.get(relation="spouse")
+    for m in members:
+        if m["证件号码"] in (head.id_number, spouse.id_number):
+            m["与户主关系"] = "配偶" if m["证件号码"] == head.id_number else "户主"
+    households[0].update({"户主姓名": spouse.name, "户主证件号码": spouse.id_number})
+    h, m = household_pair("N9")
+    outcome = import_files(
+        actor=None,
+        paths=write_csv_pair(tmp_path / "in", [*households, h], [*members, *m]),
+        dry_run=False,
+    )
+    assert outcome.ok, outcome.errors
+    assert (outcome.households_created, outcome.members_created, outcome.members_updated) == (
+        1,
+        2,
+        2,
+    )
+    assert household.members.get(relation="head", is_active=True).pk == spouse.pk
+    event = AuditEvent.objects.get(action="registry.import")
+    assert sorted(event.object_ids) == sorted([household.pk, Household.objects.get(number="N9").pk])

@@ -28,6 +28,7 @@ from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Memb
 from fupin.registry.validation import name_search_keys
 
 Progress = Callable[[int, int], None]
+WRITE_CHUNK = 100_000  # households per slice of the write
 
 # (field, default for a new row when the cell is empty)
 HOUSEHOLD_VALUES: tuple[tuple[str, Any], ...] = (
@@ -209,6 +210,245 @@ def _causes_json(col: str) -> pl.Expr:
     return _json_value(pl.col(col), "other_causes").alias(col)
 
 
+def _write_chunk(
+    hh: pl.DataFrame,
+    mm: pl.DataFrame,
+    existing_households: pl.DataFrame,
+    existing_members: pl.DataFrame,
+    existing_incomes: pl.DataFrame,
+    *,
+    counts: WriteCounts,
+    now: Any,
+    actor_id: int | None,
+    reason: str,
+    step: Callable[[int], None],
+) -> list[int]:
+    """Write one slice of households with their members; returns the ids of the
+    households that got history rows."""
+    # Households: new ones, and the existing ones with their stored values beside.
+    h_fields = [f for f, _d in HOUSEHOLD_VALUES]
+    new_h = _with_defaults(hh.filter(pl.col("existing_id").is_null()), HOUSEHOLD_VALUES, False)
+    old_h = existing_households.select(
+        pl.col("id").alias("existing_id"), pl.col("version").alias("old_version"),
+        *(pl.col(f).alias("old_" + f) for f in h_fields),
+    )  # fmt: skip
+    cur_h = _with_defaults(
+        hh.filter(pl.col("existing_id").is_not_null()).join(old_h, on="existing_id", how="left"),
+        HOUSEHOLD_VALUES,
+        True,
+    )
+    ids = allocate_ids(Household, new_h.height)
+    new_h = new_h.with_columns(pl.Series("id", ids, dtype=pl.Int64))
+    bulk_insert(
+        Household,
+        ["id", *[f.removesuffix("_id") if f == "area_id" else f for f in h_fields],
+         "is_active", "version", "created_at", "updated_at"],
+        _rows(new_h.with_columns(_causes_json("other_causes"), pl.lit(True).alias("_a"),
+                                 pl.lit(1).alias("_v"), pl.lit(now).alias("_t1"),
+                                 pl.lit(now).alias("_t2")),
+              ["id", *h_fields, "_a", "_v", "_t1", "_t2"], step),
+    )  # fmt: skip
+    counts.households_created += new_h.height
+    changed_h = cur_h.with_columns(
+        pl.any_horizontal(pl.col(f).ne_missing(pl.col("old_" + f)) for f in h_fields).alias(
+            "_changed"
+        )
+    )
+
+    # Incomes of the year in the file: new records, or the five amounts changed. The
+    # size is the member count in the file; an unchanged year keeps its recorded size
+    # (it describes that year, and a round trip must change nothing).
+    id_map = pl.concat([
+        new_h.select("number", pl.col("id").alias("household_id")),
+        cur_h.select("number", pl.col("existing_id").alias("household_id")),
+    ])  # fmt: skip
+    inc = (
+        hh.filter(pl.col("income_year").is_not_null())
+        .join(id_map, on="number")
+        .select("household_id", pl.col("income_year").alias("year"), *INCOME_FIELDS, "household_size")
+        .join(existing_incomes.select(pl.col("id").alias("income_id"), "household_id", "year",
+                                        pl.col("version").alias("old_version"),
+                                        *(pl.col(f).alias("old_" + f) for f in (*INCOME_FIELDS, "household_size"))),
+              on=["household_id", "year"], how="left")
+    )  # fmt: skip
+    inc = inc.with_columns(
+        *(
+            pl.when(pl.col("income_id").is_null())
+            .then(pl.col(f).fill_null("0.00"))
+            .otherwise(pl.coalesce(f, "old_" + f))
+            .alias(f)
+            for f in INCOME_FIELDS
+        )
+    )
+    amounts_changed = pl.any_horizontal(
+        pl.col(f).ne_missing(pl.col("old_" + f)) for f in INCOME_FIELDS
+    )
+    inc = inc.with_columns(
+        pl.when(pl.col("income_id").is_not_null() & ~amounts_changed)
+        .then(pl.col("old_household_size"))
+        .otherwise(pl.col("household_size"))
+        .alias("household_size")
+    )
+    inc = inc.with_columns(
+        pl.when(pl.col("income_id").is_null())
+        .then(_changes_json([*INCOME_FIELDS, "household_size"], None))
+        .otherwise(_changes_json([*INCOME_FIELDS, "household_size"], "old_"))
+        .alias("_inc_changes"),
+        (pl.col("income_id").is_null() | amounts_changed
+         | pl.col("household_size").ne_missing(pl.col("old_household_size"))).alias("_inc_changed"),
+    )  # fmt: skip
+    # Prefix each income key with its year ("2019.wage"), like income_record_set does.
+    inc = inc.with_columns(
+        pl.col("_inc_changes")
+        .str.replace_all(
+            r'"(wage|business|property_income|transfer|business_costs|household_size)":',
+            '"YEAR.${1}":',
+        )
+        .str.replace_all("YEAR", pl.col("year").cast(pl.String), literal=True)
+        .alias("_inc_changes")
+    )
+    new_inc = inc.filter(pl.col("income_id").is_null())
+    bulk_insert(
+        IncomeRecord,
+        ["household", "year", *INCOME_FIELDS, "household_size", "version"],
+        _rows(new_inc.with_columns(pl.lit(1).alias("_v")),
+              ["household_id", "year", *INCOME_FIELDS, "household_size", "_v"]),
+    )  # fmt: skip
+    upd_inc = inc.filter(pl.col("income_id").is_not_null() & pl.col("_inc_changed"))
+    _update_from(IncomeRecord, upd_inc.rename({"income_id": "id"}).drop("household_id"),
+                 [*INCOME_FIELDS, "household_size"], bump=True)  # fmt: skip
+
+    # Household history rows (fields, and the income of the year when it changed).
+    inc_changes = inc.filter(pl.col("_inc_changed")).select("household_id", "_inc_changes")
+    h_history = pl.concat([
+        new_h.select(pl.col("id").alias("household_id"),
+                     _changes_json([f for f in h_fields if f not in _NOT_HISTORY], None).alias("_h_changes")),
+        changed_h.select(pl.col("existing_id").alias("household_id"),
+                         pl.when(pl.col("_changed"))
+                         .then(_changes_json([f for f in h_fields if f not in _NOT_HISTORY], "old_"))
+                         .alias("_h_changes")),
+    ]).join(inc_changes, on="household_id", how="left")  # fmt: skip
+    h_history = h_history.filter(
+        pl.col("_h_changes").is_not_null() | pl.col("_inc_changes").is_not_null()
+    ).with_columns(
+        pl.concat_str(
+            [pl.col("_h_changes").fill_null("{}").str.strip_suffix("}"),
+             pl.col("_inc_changes").fill_null("{}").str.strip_prefix("{")],
+            separator=",",
+        ).str.replace(r"^\{,", "{").str.replace(r",\}$", "}").alias("changes")
+    )  # fmt: skip
+    upd_h = changed_h.filter(pl.col("_changed")).rename({"existing_id": "id"})
+    _update_from(Household, upd_h.with_columns(_causes_json("other_causes")),
+                 [f for f in h_fields], bump=True)  # fmt: skip
+    touched = set(h_history["household_id"].to_list())
+    updated = cur_h.filter(pl.col("existing_id").is_in(list(touched))).height
+    counts.households_updated += updated
+    counts.households_unchanged += cur_h.height - updated
+
+    # Members.
+    m_fields = [f for f, _d in MEMBER_VALUES]
+    mm = mm.join(id_map.rename({"number": "household_number"}), on="household_number", how="left")
+    old_m = existing_members.select(
+        pl.col("id").alias("existing_member_id"),
+        *(pl.col(f).alias("old_" + f) for f in m_fields),
+    )
+    new_m = _with_defaults(mm.filter(pl.col("existing_member_id").is_null()), MEMBER_VALUES, False)
+    cur_m = _with_defaults(
+        mm.filter(pl.col("existing_member_id").is_not_null()).join(
+            old_m, on="existing_member_id", how="left"
+        ),
+        MEMBER_VALUES,
+        True,
+    ).with_columns(
+        pl.any_horizontal(pl.col(f).ne_missing(pl.col("old_" + f)) for f in m_fields).alias(
+            "_changed"
+        )
+    )
+    kept = set(cur_m["existing_member_id"].to_list())
+    removed = existing_members.filter(~pl.col("id").is_in(list(kept)))
+    # Search keys: computed once per distinct name (names repeat a lot in a county).
+    names = new_m.select(pl.col("name").unique())
+    keys = [name_search_keys(n) for n in names["name"]]
+    names = names.with_columns(
+        pl.Series("name_pinyin", [k[0] for k in keys], dtype=pl.String),
+        pl.Series("name_initials", [k[1] for k in keys], dtype=pl.String),
+    )
+    if removed.height:
+        _update_from(
+            Member,
+            removed.select("id", pl.lit(False).alias("is_active")),
+            ["is_active"],
+            bump=True,
+        )
+    upd_m = cur_m.filter(pl.col("_changed")).rename({"existing_member_id": "id"})
+    if upd_m.height:
+        # Names changed: new search keys.
+        upd_keys = [name_search_keys(n) for n in upd_m["name"]]
+        upd_m = upd_m.with_columns(
+            pl.Series("name_pinyin", [k[0] for k in upd_keys], dtype=pl.String),
+            pl.Series("name_initials", [k[1] for k in upd_keys], dtype=pl.String),
+        )
+        # One head per household holds row by row: demote before promoting.
+        upd_fields = [f for f in m_fields if f not in ("household_id", "id_number")] + [
+            "name_pinyin",
+            "name_initials",
+        ]
+        _update_from(
+            Member,
+            upd_m.filter(pl.col("relation") != choices.Relation.HEAD),
+            upd_fields,
+            bump=True,
+        )
+        _update_from(
+            Member,
+            upd_m.filter(pl.col("relation") == choices.Relation.HEAD),
+            upd_fields,
+            bump=True,
+        )
+    counts.members_updated += upd_m.height
+    counts.members_removed += removed.height
+    step(cur_m.height)
+    new_m = new_m.join(names, on="name", how="left").with_columns(
+        pl.col("id_number").str.reverse().alias("id_reversed"),
+        pl.Series("id", allocate_ids(Member, new_m.height), dtype=pl.Int64),
+    )
+    bulk_insert(
+        Member,
+        ["id", *[f.removesuffix("_id") if f == "household_id" else f for f in m_fields],
+         "name_pinyin", "name_initials", "id_reversed", "is_active", "version",
+         "created_at", "updated_at"],
+        _rows(new_m.with_columns(pl.lit(True).alias("_a"), pl.lit(1).alias("_v"),
+                                 pl.lit(now).alias("_t1"), pl.lit(now).alias("_t2")),
+              ["id", *m_fields, "name_pinyin", "name_initials", "id_reversed", "_a", "_v", "_t1", "_t2"],
+              step),
+    )  # fmt: skip
+    counts.members_created += new_m.height
+
+    # History: households, then members (added, changed, removed).
+    hist_fields = [f for f in m_fields if f not in _NOT_HISTORY]
+    m_history = pl.concat([
+        new_m.select("household_id", pl.col("id").alias("member_id"),
+                     _changes_json(hist_fields, None).alias("changes")),
+        upd_m.select("household_id", pl.col("id").alias("member_id"),
+                     _changes_json(hist_fields, "old_").alias("changes")),
+        removed.select("household_id", pl.col("id").alias("member_id"),
+                       pl.lit('{"is_active":[true,false]}').alias("changes")),
+    ])  # fmt: skip
+    history = pl.concat([
+        h_history.select("household_id", pl.lit(None, dtype=pl.Int64).alias("member_id"), "changes"),
+        m_history,
+    ])  # fmt: skip
+    bulk_insert(
+        HouseholdChange,
+        ["household", "member", "at", "actor", "action", "changes", "reason"],
+        _rows(history.with_columns(pl.lit(now).alias("_at"), pl.lit(actor_id, dtype=pl.Int64).alias("_actor"),
+                                   pl.lit(HouseholdChange.Action.IMPORT).alias("_action"),
+                                   pl.lit(reason).alias("_reason")),
+              ["household_id", "member_id", "_at", "_actor", "_action", "changes", "_reason"]),
+    )  # fmt: skip
+    return [int(i) for i in history["household_id"].unique().to_list()]
+
+
 @contextmanager
 def _bulk_session() -> Iterator[None]:
     """On SQLite, a large page cache and in-memory temporary tables while the import
@@ -278,233 +518,23 @@ def _write(
                          on="area_code", how="left").with_columns(
                 pl.coalesce("area_id", "_new_area").alias("area_id"))  # fmt: skip
 
-        # Households: new ones, and the existing ones with their stored values beside.
+        # In slices of households (with their members): the frames built for the write
+        # (history JSON above all) then stay a slice's size, not the whole file's.
+        affected: list[int] = []
+        for start in range(0, hh.height, WRITE_CHUNK):
+            part = hh.slice(start, WRITE_CHUNK)
+            known = part["existing_id"].drop_nulls().implode()
+            affected += _write_chunk(
+                part,
+                mm.join(part.select("number"), left_on="household_number", right_on="number", how="semi"),
+                v.existing_households.filter(pl.col("id").is_in(known)),
+                v.existing_members.filter(pl.col("household_id").is_in(known)),
+                v.existing_incomes.filter(pl.col("household_id").is_in(known)),
+                counts=counts, now=now, actor_id=actor_id, reason=reason, step=step,
+            )  # fmt: skip
+        affected.sort()
         h_fields = [f for f, _d in HOUSEHOLD_VALUES]
-        new_h = _with_defaults(hh.filter(pl.col("existing_id").is_null()), HOUSEHOLD_VALUES, False)
-        old_h = v.existing_households.select(
-            pl.col("id").alias("existing_id"), pl.col("version").alias("old_version"),
-            *(pl.col(f).alias("old_" + f) for f in h_fields),
-        )  # fmt: skip
-        cur_h = _with_defaults(
-            hh.filter(pl.col("existing_id").is_not_null()).join(
-                old_h, on="existing_id", how="left"
-            ),
-            HOUSEHOLD_VALUES,
-            True,
-        )
-        ids = allocate_ids(Household, new_h.height)
-        new_h = new_h.with_columns(pl.Series("id", ids, dtype=pl.Int64))
-        bulk_insert(
-            Household,
-            ["id", *[f.removesuffix("_id") if f == "area_id" else f for f in h_fields],
-             "is_active", "version", "created_at", "updated_at"],
-            _rows(new_h.with_columns(_causes_json("other_causes"), pl.lit(True).alias("_a"),
-                                     pl.lit(1).alias("_v"), pl.lit(now).alias("_t1"),
-                                     pl.lit(now).alias("_t2")),
-                  ["id", *h_fields, "_a", "_v", "_t1", "_t2"], step),
-        )  # fmt: skip
-        counts.households_created = new_h.height
-        changed_h = cur_h.with_columns(
-            pl.any_horizontal(pl.col(f).ne_missing(pl.col("old_" + f)) for f in h_fields).alias(
-                "_changed"
-            )
-        )
-
-        # Incomes of the year in the file: new records, or the five amounts changed. The
-        # size is the member count in the file; an unchanged year keeps its recorded size
-        # (it describes that year, and a round trip must change nothing).
-        id_map = pl.concat([
-            new_h.select("number", pl.col("id").alias("household_id")),
-            cur_h.select("number", pl.col("existing_id").alias("household_id")),
-        ])  # fmt: skip
-        inc = (
-            hh.filter(pl.col("income_year").is_not_null())
-            .join(id_map, on="number")
-            .select("household_id", pl.col("income_year").alias("year"), *INCOME_FIELDS, "household_size")
-            .join(v.existing_incomes.select(pl.col("id").alias("income_id"), "household_id", "year",
-                                            pl.col("version").alias("old_version"),
-                                            *(pl.col(f).alias("old_" + f) for f in (*INCOME_FIELDS, "household_size"))),
-                  on=["household_id", "year"], how="left")
-        )  # fmt: skip
-        inc = inc.with_columns(
-            *(
-                pl.when(pl.col("income_id").is_null())
-                .then(pl.col(f).fill_null("0.00"))
-                .otherwise(pl.coalesce(f, "old_" + f))
-                .alias(f)
-                for f in INCOME_FIELDS
-            )
-        )
-        amounts_changed = pl.any_horizontal(
-            pl.col(f).ne_missing(pl.col("old_" + f)) for f in INCOME_FIELDS
-        )
-        inc = inc.with_columns(
-            pl.when(pl.col("income_id").is_not_null() & ~amounts_changed)
-            .then(pl.col("old_household_size"))
-            .otherwise(pl.col("household_size"))
-            .alias("household_size")
-        )
-        inc = inc.with_columns(
-            pl.when(pl.col("income_id").is_null())
-            .then(_changes_json([*INCOME_FIELDS, "household_size"], None))
-            .otherwise(_changes_json([*INCOME_FIELDS, "household_size"], "old_"))
-            .alias("_inc_changes"),
-            (pl.col("income_id").is_null() | amounts_changed
-             | pl.col("household_size").ne_missing(pl.col("old_household_size"))).alias("_inc_changed"),
-        )  # fmt: skip
-        # Prefix each income key with its year ("2019.wage"), like income_record_set does.
-        inc = inc.with_columns(
-            pl.col("_inc_changes")
-            .str.replace_all(
-                r'"(wage|business|property_income|transfer|business_costs|household_size)":',
-                '"YEAR.${1}":',
-            )
-            .str.replace_all("YEAR", pl.col("year").cast(pl.String), literal=True)
-            .alias("_inc_changes")
-        )
-        new_inc = inc.filter(pl.col("income_id").is_null())
-        bulk_insert(
-            IncomeRecord,
-            ["household", "year", *INCOME_FIELDS, "household_size", "version"],
-            _rows(new_inc.with_columns(pl.lit(1).alias("_v")),
-                  ["household_id", "year", *INCOME_FIELDS, "household_size", "_v"]),
-        )  # fmt: skip
-        upd_inc = inc.filter(pl.col("income_id").is_not_null() & pl.col("_inc_changed"))
-        _update_from(IncomeRecord, upd_inc.rename({"income_id": "id"}).drop("household_id"),
-                     [*INCOME_FIELDS, "household_size"], bump=True)  # fmt: skip
-
-        # Household history rows (fields, and the income of the year when it changed).
-        inc_changes = inc.filter(pl.col("_inc_changed")).select("household_id", "_inc_changes")
-        h_history = pl.concat([
-            new_h.select(pl.col("id").alias("household_id"),
-                         _changes_json([f for f in h_fields if f not in _NOT_HISTORY], None).alias("_h_changes")),
-            changed_h.select(pl.col("existing_id").alias("household_id"),
-                             pl.when(pl.col("_changed"))
-                             .then(_changes_json([f for f in h_fields if f not in _NOT_HISTORY], "old_"))
-                             .alias("_h_changes")),
-        ]).join(inc_changes, on="household_id", how="left")  # fmt: skip
-        h_history = h_history.filter(
-            pl.col("_h_changes").is_not_null() | pl.col("_inc_changes").is_not_null()
-        ).with_columns(
-            pl.concat_str(
-                [pl.col("_h_changes").fill_null("{}").str.strip_suffix("}"),
-                 pl.col("_inc_changes").fill_null("{}").str.strip_prefix("{")],
-                separator=",",
-            ).str.replace(r"^\{,", "{").str.replace(r",\}$", "}").alias("changes")
-        )  # fmt: skip
-        upd_h = changed_h.filter(pl.col("_changed")).rename({"existing_id": "id"})
-        _update_from(Household, upd_h.with_columns(_causes_json("other_causes")),
-                     [f for f in h_fields], bump=True)  # fmt: skip
-        touched = set(h_history["household_id"].to_list())
-        counts.households_updated = cur_h.filter(pl.col("existing_id").is_in(list(touched))).height
-        counts.households_unchanged = cur_h.height - counts.households_updated
-
-        # Members.
         m_fields = [f for f, _d in MEMBER_VALUES]
-        mm = mm.join(
-            id_map.rename({"number": "household_number"}), on="household_number", how="left"
-        )
-        old_m = v.existing_members.select(
-            pl.col("id").alias("existing_member_id"),
-            *(pl.col(f).alias("old_" + f) for f in m_fields),
-        )
-        new_m = _with_defaults(
-            mm.filter(pl.col("existing_member_id").is_null()), MEMBER_VALUES, False
-        )
-        cur_m = _with_defaults(
-            mm.filter(pl.col("existing_member_id").is_not_null()).join(
-                old_m, on="existing_member_id", how="left"
-            ),
-            MEMBER_VALUES,
-            True,
-        ).with_columns(
-            pl.any_horizontal(pl.col(f).ne_missing(pl.col("old_" + f)) for f in m_fields).alias(
-                "_changed"
-            )
-        )
-        kept = set(cur_m["existing_member_id"].to_list())
-        removed = v.existing_members.filter(~pl.col("id").is_in(list(kept)))
-        # Search keys: computed once per distinct name (names repeat a lot in a county).
-        names = new_m.select(pl.col("name").unique())
-        keys = [name_search_keys(n) for n in names["name"]]
-        names = names.with_columns(
-            pl.Series("name_pinyin", [k[0] for k in keys], dtype=pl.String),
-            pl.Series("name_initials", [k[1] for k in keys], dtype=pl.String),
-        )
-        if removed.height:
-            _update_from(
-                Member,
-                removed.select("id", pl.lit(False).alias("is_active")),
-                ["is_active"],
-                bump=True,
-            )
-        upd_m = cur_m.filter(pl.col("_changed")).rename({"existing_member_id": "id"})
-        if upd_m.height:
-            # Names changed: new search keys.
-            upd_keys = [name_search_keys(n) for n in upd_m["name"]]
-            upd_m = upd_m.with_columns(
-                pl.Series("name_pinyin", [k[0] for k in upd_keys], dtype=pl.String),
-                pl.Series("name_initials", [k[1] for k in upd_keys], dtype=pl.String),
-            )
-            # One head per household holds row by row: demote before promoting.
-            upd_fields = [f for f in m_fields if f not in ("household_id", "id_number")] + [
-                "name_pinyin",
-                "name_initials",
-            ]
-            _update_from(
-                Member,
-                upd_m.filter(pl.col("relation") != choices.Relation.HEAD),
-                upd_fields,
-                bump=True,
-            )
-            _update_from(
-                Member,
-                upd_m.filter(pl.col("relation") == choices.Relation.HEAD),
-                upd_fields,
-                bump=True,
-            )
-        counts.members_updated = upd_m.height
-        counts.members_removed = removed.height
-        step(cur_m.height)
-        new_m = new_m.join(names, on="name", how="left").with_columns(
-            pl.col("id_number").str.reverse().alias("id_reversed"),
-            pl.Series("id", allocate_ids(Member, new_m.height), dtype=pl.Int64),
-        )
-        bulk_insert(
-            Member,
-            ["id", *[f.removesuffix("_id") if f == "household_id" else f for f in m_fields],
-             "name_pinyin", "name_initials", "id_reversed", "is_active", "version",
-             "created_at", "updated_at"],
-            _rows(new_m.with_columns(pl.lit(True).alias("_a"), pl.lit(1).alias("_v"),
-                                     pl.lit(now).alias("_t1"), pl.lit(now).alias("_t2")),
-                  ["id", *m_fields, "name_pinyin", "name_initials", "id_reversed", "_a", "_v", "_t1", "_t2"],
-                  step),
-        )  # fmt: skip
-        counts.members_created = new_m.height
-
-        # History: households, then members (added, changed, removed).
-        hist_fields = [f for f in m_fields if f not in _NOT_HISTORY]
-        m_history = pl.concat([
-            new_m.select("household_id", pl.col("id").alias("member_id"),
-                         _changes_json(hist_fields, None).alias("changes")),
-            upd_m.select("household_id", pl.col("id").alias("member_id"),
-                         _changes_json(hist_fields, "old_").alias("changes")),
-            removed.select("household_id", pl.col("id").alias("member_id"),
-                           pl.lit('{"is_active":[true,false]}').alias("changes")),
-        ])  # fmt: skip
-        history = pl.concat([
-            h_history.select("household_id", pl.lit(None, dtype=pl.Int64).alias("member_id"), "changes"),
-            m_history,
-        ])  # fmt: skip
-        bulk_insert(
-            HouseholdChange,
-            ["household", "member", "at", "actor", "action", "changes", "reason"],
-            _rows(history.with_columns(pl.lit(now).alias("_at"), pl.lit(actor_id, dtype=pl.Int64).alias("_actor"),
-                                       pl.lit(HouseholdChange.Action.IMPORT).alias("_action"),
-                                       pl.lit(reason).alias("_reason")),
-                  ["household_id", "member_id", "_at", "_actor", "_action", "changes", "_reason"]),
-        )  # fmt: skip
-        affected = sorted(set(history["household_id"].to_list()))
         if affected:
             audit_write(
                 actor=actor,
