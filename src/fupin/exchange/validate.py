@@ -68,8 +68,8 @@ class Validation:
 
 
 def _text(header: str) -> pl.Expr:
-    """The cell, normalised (computed once per sheet by ``_precompute``)."""
-    return pl.col("__t_" + header)
+    """The cell, normalised (once per sheet, in place, by ``_normalise``)."""
+    return pl.col(header)
 
 
 def _normalised_cell(header: str) -> pl.Expr:
@@ -504,9 +504,9 @@ LEVEL_NAMES = ("province", "prefecture", "county", "township", "village", "group
 
 
 def _normalise(frame: pl.DataFrame, columns: Sequence[layout.Column]) -> pl.DataFrame:
-    frame = frame.with_columns(
-        _normalised_cell(c).alias("__t_" + c) for c in frame.columns if c != ROW
-    )
+    # Each cell is replaced by its normalised text (errors then show the trimmed,
+    # half-width text): the sheet is held once instead of twice.
+    frame = frame.with_columns(_normalised_cell(c).alias(c) for c in frame.columns if c != ROW)
     exprs = []
     for c in columns:
         if c.kind == "enum":
@@ -609,6 +609,8 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     errors = _Errors()
     hh = _normalise(raw.households, layout.HOUSEHOLD_COLUMNS)
     mm = _normalise(raw.members, layout.MEMBER_COLUMNS)
+    # The cells as read are not needed again: let them go (memory at a million rows).
+    raw.households, raw.members = pl.DataFrame(), pl.DataFrame()
     _check_kinds(errors, H, hh, layout.HOUSEHOLD_COLUMNS)
     _check_kinds(errors, M, mm, layout.MEMBER_COLUMNS)
 
