@@ -22,17 +22,18 @@ def configure(db: str, name: str) -> str:
     os.environ.setdefault("FUPIN_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
     os.environ.setdefault("FUPIN_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+    if db not in ("sqlite", "postgres"):
+        sys.exit(f"unknown --db {db}; use sqlite or postgres")
+    data_dir = BENCH_DIR / (f"var-{name}" if db == "sqlite" else "var-pg")
+    # whitenoise warns at every start when STATIC_ROOT is missing
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
+    os.environ["FUPIN_DATA_DIR"] = str(data_dir)
     if db == "sqlite":
-        data_dir = BENCH_DIR / f"var-{name}"
-        os.environ["FUPIN_DATA_DIR"] = str(data_dir)
         os.environ.pop("DATABASE_URL", None)
         return str(data_dir / "fupin.sqlite3")
-    if db == "postgres":
-        _pg_create(name)
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{name}"
-        os.environ["FUPIN_DATA_DIR"] = str(BENCH_DIR / "var-pg")
-        return os.environ["DATABASE_URL"]
-    sys.exit(f"unknown --db {db}; use sqlite or postgres")
+    _pg_create(name)
+    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{name}"
+    return os.environ["DATABASE_URL"]
 
 
 def _pg_create(name: str) -> None:
