@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fupin.registry import services
 from fupin.registry.choices import (
     Cause,
     DangerGrade,
@@ -277,24 +278,7 @@ class MemberForm(_Form):
     tekun = _yes_no(_("是否特困供养"))
     reason = _reason()
 
-    MEMBER_FIELDS = (
-        "name",
-        "sex",
-        "id_number",
-        "relation",
-        "ethnicity",
-        "education",
-        "schooling",
-        "health",
-        "labour",
-        "migrant_status",
-        "migrant_months",
-        "medical_insurance",
-        "serious_illness_insurance",
-        "pension_insurance",
-        "dibao",
-        "tekun",
-    )
+    MEMBER_FIELDS = services.MEMBER_FIELDS
     PII_FIELDS = ("id_number", "health")
 
     def __init__(

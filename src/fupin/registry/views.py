@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,6 +123,20 @@ def _form_response(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     return render(request, template, context, status=status)
+
+
+def _submit(form: forms.Form, write: Callable[[], object]) -> int | None:
+    """Run a service write for a valid form. On refusal the reasons go onto the form
+    and the HTTP status to answer with is returned; None means it was saved."""
+    try:
+        write()
+    except Conflict as exc:
+        form.add_error(None, str(exc.message))
+        return 409
+    except InvalidInput as exc:
+        apply_service_errors(form, exc.fields)
+        return 400
+    return None
 
 
 def _record_pii(request: HttpRequest, object_type: str, ids: list[int], fields: list[str]) -> None:
@@ -355,23 +370,20 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST":
         form = HouseholdEditForm(request.POST, **kwargs)
         if form.is_valid():
-            try:
-                services.household_update(
+            refused = _submit(
+                form,
+                lambda: services.household_update(
                     actor=request.user,
                     household_id=household.pk,
                     version=form.cleaned_data["version"],
                     data=form.household_data(),
                     reason=form.cleaned_data["reason"],
                     channel=CHANNEL,
-                )
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except InvalidInput as exc:
-                apply_service_errors(form, exc.fields)
-                status = 400
-            else:
+                ),
+            )
+            if refused is None:
                 return _to_detail(request, household)
+            status = refused
         else:
             status = 400
     else:
@@ -450,23 +462,20 @@ def member_edit(request: HttpRequest, household_id: int, member_id: int) -> Http
     if request.method == "POST":
         form = MemberEditForm(request.POST, **kwargs)
         if form.is_valid():
-            try:
-                services.member_update(
+            refused = _submit(
+                form,
+                lambda: services.member_update(
                     actor=request.user,
                     member_id=member.pk,
                     version=form.cleaned_data["version"],
                     data=form.member_data(),
                     reason=form.cleaned_data["reason"],
                     channel=CHANNEL,
-                )
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except InvalidInput as exc:
-                apply_service_errors(form, exc.fields)
-                status = 400
-            else:
+                ),
+            )
+            if refused is None:
                 return _to_detail(request, household)
+            status = refused
         else:
             status = 400
     else:
@@ -500,22 +509,19 @@ def member_remove(request: HttpRequest, household_id: int, member_id: int) -> Ht
     if request.method == "POST":
         form = MemberRemoveForm(request.POST)
         if form.is_valid():
-            try:
-                services.member_remove(
+            refused = _submit(
+                form,
+                lambda: services.member_remove(
                     actor=request.user,
                     member_id=member.pk,
                     version=form.cleaned_data["version"],
                     reason=form.cleaned_data["reason"],
                     channel=CHANNEL,
-                )
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except InvalidInput as exc:
-                apply_service_errors(form, exc.fields)
-                status = 400
-            else:
+                ),
+            )
+            if refused is None:
                 return _to_detail(request, household)
+            status = refused
         else:
             status = 400
     else:
@@ -585,8 +591,9 @@ def income_set(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST":
         form = IncomeForm(request.POST)
         if form.is_valid():
-            try:
-                services.income_record_set(
+            refused = _submit(
+                form,
+                lambda: services.income_record_set(
                     actor=request.user,
                     household_id=household.pk,
                     year=form.cleaned_data["year"],
@@ -594,15 +601,11 @@ def income_set(request: HttpRequest, household_id: int) -> HttpResponse:
                     version=form.cleaned_data["version"],
                     reason=form.cleaned_data["reason"],
                     channel=CHANNEL,
-                )
-            except Conflict as exc:
-                form.add_error(None, str(exc.message))
-                status = 409
-            except InvalidInput as exc:
-                apply_service_errors(form, exc.fields)
-                status = 400
-            else:
+                ),
+            )
+            if refused is None:
                 return _to_detail(request, household)
+            status = refused
         else:
             status = 400
     else:
