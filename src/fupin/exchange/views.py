@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,7 +34,11 @@ CHANNEL = "web"
 ERRORS_SHOWN = 200
 # Room for the multipart envelope and the form's other fields around the files.
 ENVELOPE_BYTES = 1024 * 1024
-PHASE_LABELS = {"read": "读取文件", "validate": "校验数据", "write": "写入数据库"}
+PHASE_LABELS = {
+    "read": gettext_lazy("读取文件"),
+    "validate": gettext_lazy("校验数据"),
+    "write": gettext_lazy("写入数据库"),
+}
 
 
 def no_role_message() -> str:
@@ -222,7 +227,7 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     return {
         "job": job,
         "progress": progress,
-        "phase_label": _(PHASE_LABELS[phase]) if phase in PHASE_LABELS else "",
+        "phase_label": str(PHASE_LABELS[phase]) if phase in PHASE_LABELS else "",
         "errors": (job.errors or [])[:ERRORS_SHOWN],
         "errors_more": job.error_count > ERRORS_SHOWN,
         "ignored": ignored,
