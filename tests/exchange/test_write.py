@@ -185,3 +185,39 @@ def test_the_write_in_slices_gives_the_same_result(
     assert household.members.get(relation="head", is_active=True).pk == spouse.pk
     event = AuditEvent.objects.get(action="registry.import")
     assert sorted(event.object_ids) == sorted([household.pk, Household.objects.get(number="N9").pk])
+
+
+def test_large_registry_path_through_key_tables(
+    monkeypatch: Any, household: Household, other_household: Household, tmp_path: Path
+) -> None:
+    """With a registry much larger than the file, the rows are looked up through temporary
+    key tables instead of being read whole: same outcome."""
+    from fupin.exchange import validate
+
+    monkeypatch.setattr(validate, "_registry_is_small", lambda model, wanted: False)
+    income_record_set(actor=None, household_id=household.pk, year=2024, data={"wage": "100"})
+    households, members = _export(tmp_path)
+    before = digest()
+    assert import_files(
+        actor=None, paths=write_csv_pair(tmp_path / "same", households, members), dry_run=False
+    ).ok
+    assert digest() == before
+    households[0]["工资性收入"] = "150"
+    # The other household stays out of the file: its spouse is then only in the registry.
+    households = [r for r in households if r["户编号"] != other_household.number]
+    members = [r for r in members if r["户编号"] != other_household.number]
+    taken = other_household.members.get(relation="spouse").id_number
+    h, m = household_pair("N5")
+    m[1]["证件号码"] = taken
+    outcome = import_files(
+        actor=None,
+        paths=write_csv_pair(tmp_path / "in", [*households, h], [*members, *m]),
+        dry_run=False,
+    )
+    assert [(e.sheet, e.header) for e in outcome.errors] == [("成员", "证件号码")]
+    assert other_household.number in outcome.errors[0].reason
+    outcome = import_files(
+        actor=None, paths=write_csv_pair(tmp_path / "ok", households, members), dry_run=False
+    )
+    assert outcome.ok and outcome.households_updated == 1, outcome.errors
+    assert str(IncomeRecord.objects.get(household=household, year=2024).wage) == "150.00"

@@ -407,17 +407,27 @@ def registry_members(household_ids: Sequence[int]) -> pl.DataFrame:
     schema = {f: _DB_TYPES.get(f, pl.String) for f in MEMBER_DB_FIELDS}
     if not household_ids:
         return pl.DataFrame(schema=schema)
+    sql = (
+        f"SELECT {_columns_sql(Member, MEMBER_DB_FIELDS)} FROM {Member._meta.db_table} t0 "  # noqa: S608
+        "{join}WHERE t0.is_active = %s"
+    )
+    if _registry_is_small(Household, len(household_ids)):
+        # Most of the registry is in the file (a re-import): one plain scan beats
+        # shipping a million keys to the database.
+        return _query_frame(sql.format(join=""), [True], schema).join(
+            _ids_frame(household_ids), on="household_id", how="semi"
+        )
     table = _key_table("households", household_ids, "bigint")
     try:
         return _query_frame(
-            f"SELECT {_columns_sql(Member, MEMBER_DB_FIELDS)} FROM "  # noqa: S608
-            f"{Member._meta.db_table} t0 JOIN {table} k ON k.k = t0.household_id "
-            "WHERE t0.is_active = %s",
-            [True],
-            schema,
+            sql.format(join=f"JOIN {table} k ON k.k = t0.household_id "), [True], schema
         )
     finally:
         _drop(table)
+
+
+def _ids_frame(household_ids: Sequence[int]) -> pl.DataFrame:
+    return pl.DataFrame({"household_id": list(household_ids)}, schema={"household_id": pl.Int64})
 
 
 def registry_incomes(household_ids: Sequence[int]) -> pl.DataFrame:
@@ -425,21 +435,23 @@ def registry_incomes(household_ids: Sequence[int]) -> pl.DataFrame:
     schema = {f: _DB_TYPES.get(f, pl.String) for f in names}
     if not household_ids:
         return pl.DataFrame(schema=schema)
-    table = _key_table("households", household_ids, "bigint")
+    sql = f"SELECT {_columns_sql(IncomeRecord, names)} FROM {IncomeRecord._meta.db_table} t0"  # noqa: S608
+    small = _registry_is_small(Household, len(household_ids))
+    table = "" if small else _key_table("households", household_ids, "bigint")
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_columns_sql(IncomeRecord, names)} FROM "  # noqa: S608
-                f"{IncomeRecord._meta.db_table} t0 JOIN {table} k ON k.k = t0.household_id"
-            )
+            cursor.execute(sql + (f" JOIN {table} k ON k.k = t0.household_id" if table else ""))
             rows = cursor.fetchall()
     finally:
-        _drop(table)
+        if table:
+            _drop(table)
     data = {
         f: [None if r[i] is None else (str(r[i]) if f in INCOME_FIELDS else r[i]) for r in rows]
         for i, f in enumerate(names)
     }
     frame = pl.DataFrame({f: pl.Series(f, data[f], dtype=schema[f], strict=False) for f in names})
+    if small:
+        frame = frame.join(_ids_frame(household_ids), on="household_id", how="semi")
     return frame.with_columns(_decimal_text(f) for f in INCOME_FIELDS)
 
 
