@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fupin.registry.models import Household
@@ -28,15 +28,19 @@ OTHER_VILLAGE_SAME_TOWNSHIP = "422822100002"
 OTHER_TOWNSHIP_VILLAGE = "422822101001"
 
 
-def id_number(*, sex: str = "male", born: date = date(1980, 5, 17)) -> str:
-    n = next(_seq) % 500
-    seq = n * 2 + (1 if sex == "male" else 2)
-    return build_id_number("422822", born, seq)
+def id_number(*, sex: str = "male", born: date | None = None) -> str:
+    """A valid, unused ID: the 3-digit sequence cycles through 450 values, and without an
+    explicit birth date each cycle moves the birth date on by a day."""
+    count = next(_seq)
+    if born is None:
+        born = date(1980, 5, 17) + timedelta(days=count // 450)
+    sequence = (count % 450) * 2 + (1 if sex == "male" else 2)
+    return build_id_number("422822", born, sequence)
 
 
 def member_data(**overrides: Any) -> dict[str, Any]:
     sex = overrides.pop("sex", "male")
-    born = overrides.pop("born", date(1980, 5, 17))
+    born = overrides.pop("born", None)
     data = {
         "name": "张三",
         "sex": sex,
