@@ -108,6 +108,11 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument(
+        "--reimport",
+        action="store_true",
+        help="also time importing the same file again (nothing changes)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
     os.environ.setdefault("FUPIN_DATA_DIR", str(BENCH_DIR / "var-exchange" / "scratch"))
@@ -132,6 +137,12 @@ def main() -> None:
             f"| {label} | {args.households:,} | import {fmt} | {seconds:.1f}{mark} | {rss:,.0f} | {goal:.0f} s |"
         )
         print(rows[-1], "#", last, flush=True)
+        if args.reimport:
+            seconds, rss, last = _measure(["import", *map(str, paths), "--quiet-progress"], env)
+            rows.append(
+                f"| {label} | {args.households:,} | re-import {fmt} (unchanged) | {seconds:.1f} | {rss:,.0f} | – |"
+            )
+            print(rows[-1], "#", last, flush=True)
         if not args.no_export:
             out = BENCH_DIR / "var-exchange" / f"out-{name}"
             shutil.rmtree(out, ignore_errors=True)
