@@ -102,3 +102,22 @@ def test_export_command(
         str(tmp_path / "all" / "households.csv"), str(tmp_path / "all" / "members.csv")
     )
     assert code == 0 and "未变2" in text and digest() == before
+
+
+def test_error_report_of_an_xlsx_keeps_the_original_cells(areas: None, tmp_path: Path) -> None:
+    from fupin.exchange.pipeline import error_report_xlsx, import_files
+    from tests.exchange.helpers import write_xlsx
+
+    h, m = household_pair("X1")
+    h["户状态"] = "不详"
+    path = write_xlsx(tmp_path / "in.xlsx", [h], m)
+    outcome = import_files(actor=None, paths=[path], dry_run=False)
+    assert [(e.sheet, e.row, e.header) for e in outcome.errors] == [("户", 2, "户状态")]
+    report = error_report_xlsx(outcome, [path], tmp_path / "report.xlsx")
+    import fastexcel
+
+    households = (
+        fastexcel.read_excel(str(report)).load_sheet_by_name("户", dtypes="string").to_polars()
+    )
+    assert households["户编号"].to_list() == ["X1"] and households["户状态"].to_list() == ["不详"]
+    assert "户状态" in households["错误说明"][0]
