@@ -28,10 +28,7 @@ def _table(model: type[models.Model]) -> str:
 
 
 def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    return [
-        connection.ops.quote_name(str(getattr(model._meta.get_field(f), "column", f)))
-        for f in fields
-    ]
+    return [str(getattr(model._meta.get_field(f), "column", f)) for f in fields]
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -58,11 +55,11 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def bulk_insert(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """Insert ``rows`` (tuples in the order of ``fields``); returns the number written."""
-    columns = ", ".join(_columns(model, fields))
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` into a table by its (unquoted) table and column names; also for
+    temporary tables. Returns the number written."""
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in columns)
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -70,19 +67,26 @@ def bulk_insert(
             # Raised as Django's IntegrityError etc., like every other write.
             with (
                 connection.wrap_database_errors,
-                raw.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy,
+                raw.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy,
             ):
                 for row in rows:
                     copy.write_row(row)
                     written += 1
             return written
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {qn(table)} ({names}) VALUES ({placeholders})"  # noqa: S608
         iterator = iter(rows)
         while batch := list(islice(iterator, _SQLITE_BATCH)):
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+def bulk_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert ``rows`` (tuples in the order of ``fields``); returns the number written."""
+    return insert_rows(model._meta.db_table, _columns(model, fields), rows)
 
 
 def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) -> None:

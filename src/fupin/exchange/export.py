@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 from django.db.models import OuterRef, Subquery, TextChoices
 
 from fupin.accounts.scope import Scope

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 
 from fupin.accounts.scope import Scope
 from fupin.exchange import export as _export

@@ -25,6 +25,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from fupin.accounts.scope import scope_for
+from fupin.core.bulk import insert_rows
 from fupin.exchange import layout
 from fupin.exchange.readers import ROW, RawTables
 from fupin.registry import choices
@@ -46,7 +47,6 @@ DECIMAL_LIMITS = {"housing_area": 10**6, "road_distance_km": 10**4}
 INCOME_FIELDS = ("wage", "business", "property_income", "transfer", "business_costs")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_KEY_BATCH = 5000
 
 
 @dataclass
@@ -280,17 +280,7 @@ def _key_table(name: str, values: Iterable[Any], sql_type: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE TEMPORARY TABLE {table} (k {sql_type} PRIMARY KEY)")
-        rows = [(v,) for v in values]
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} (k) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            for start in range(0, len(rows), _KEY_BATCH):
-                cursor.executemany(
-                    f"INSERT INTO {table} (k) VALUES (%s)",  # noqa: S608
-                    rows[start : start + _KEY_BATCH],
-                )
+    insert_rows(table, ["k"], ((v,) for v in values))
     return table
 
 
@@ -758,7 +748,7 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     if not create_areas:
         errors.where(H, hh, "区划代码",
                      pl.col("area_code").is_not_null() & is_village_level & pl.col("area_id").is_null(),
-                     _("区划代码在区划库中不存在（如需新建区划，请选择“创建区划”）"))  # fmt: skip
+                     _("区划代码在区划库中不存在（如需新建区划，请勾选“自动创建区划”）"))  # fmt: skip
     for i, (header, _code) in enumerate(LEVEL_CODES):
         given = _text(header)
         errors.add(H, hh, header,

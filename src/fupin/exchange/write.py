@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from fupin.areas.services import areas_load
 from fupin.audit.services import audit_write
-from fupin.core.bulk import allocate_ids, bulk_insert
+from fupin.core.bulk import allocate_ids, bulk_insert, insert_rows
 from fupin.exchange.validate import INCOME_FIELDS, Validation, registry_areas
 from fupin.registry import choices
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -155,22 +155,7 @@ def _update_from(
             + ", ".join(qn(c) for c in columns)
             + f" FROM {qn(table)} WHERE 1 = 0"
         )
-        names = ", ".join(qn(c) for c in ["id", *columns])
-        rows = _rows(frame, ["id", *fields])
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * (len(columns) + 1))
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 5000:
-                    cursor.executemany(f"INSERT INTO {temp} ({names}) VALUES ({marks})", batch)  # noqa: S608
-                    batch = []
-            if batch:
-                cursor.executemany(f"INSERT INTO {temp} ({names}) VALUES ({marks})", batch)  # noqa: S608
+        insert_rows(temp, ["id", *columns], _rows(frame, ["id", *fields]))
         sets = [f"{qn(c)} = t.{qn(c)}" for c in columns]
         params: list[Any] = []
         if bump:
