@@ -134,7 +134,12 @@ def test_reimporting_the_same_file_changes_nothing(areas: None, tmp_path: Path) 
     paths = write_csv_pair(tmp_path, [h], m)
     first = import_files(actor=None, paths=paths, dry_run=False)
     assert first.ok and first.households_created == 1 and first.members_created == 2
-    assert HouseholdChange.objects.filter(action="import").count() == 3
+    assert HouseholdChange.objects.filter(action="import").count() == 1
+    created = HouseholdChange.objects.get(action="import")
+    assert created.member_id is None
+    assert created.changes["members"][1] == [
+        {"name": x.name, "relation": x.relation} for x in Member.objects.order_by("pk")
+    ]
     before = digest()
     again = import_files(actor=None, paths=paths, dry_run=False)
     assert again.ok and again.households_unchanged == 1 and again.members_created == 0

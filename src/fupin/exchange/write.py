@@ -3,7 +3,8 @@
 New rows go in through core.bulk (ids allocated up front, COPY on PostgreSQL); changed
 rows are written by one ``UPDATE … FROM`` a temporary table per table; members missing
 from the file leave their household (is_active = False). Every created or changed
-household and member gets one history row (action “import”, {field: [old, new]}); the
+household and member gets one history row (action “import”, {field: [old, new]}), except
+that the members of a created household are listed in its row (under "members"); the
 audit row goes in the same transaction, so a killed import leaves nothing behind.
 Nothing here queries per row: the differences are frame expressions.
 """
@@ -409,11 +410,40 @@ def _write_chunk(
     )  # fmt: skip
     counts.members_created += new_m.height
 
-    # History: households, then members (added, changed, removed).
+    # History: households, then members (added, changed, removed). A created household
+    # gets one row, its members listed (name and relation) under "members"; members
+    # added to an existing household get one row each.
     hist_fields = [f for f in m_fields if f not in _NOT_HISTORY]
+    in_new_h = pl.col("household_id").is_in(new_h["id"].implode())
+    listed = (
+        new_m.filter(in_new_h)
+        .group_by("household_id", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.lit('{"name":'), _json_value(pl.col("name"), "name"),
+                pl.lit(',"relation":'), _json_value(pl.col("relation"), "relation"),
+                pl.lit("}"),
+            ).str.join(",").alias("_listed")
+        )
+    )  # fmt: skip
+    h_history = (
+        h_history.join(listed, on="household_id", how="left")
+        .with_columns(
+            pl.when(pl.col("_listed").is_null())
+            .then(pl.col("changes"))
+            .otherwise(
+                pl.col("changes").str.strip_suffix("}")
+                + pl.when(pl.col("changes") == "{}").then(pl.lit("")).otherwise(pl.lit(","))
+                + pl.lit('"members":[null,[')
+                + pl.col("_listed")
+                + pl.lit("]]}")
+            )
+            .alias("changes")
+        )
+    )  # fmt: skip
     m_history = pl.concat([
-        new_m.select("household_id", pl.col("id").alias("member_id"),
-                     _changes_json(hist_fields, None).alias("changes")),
+        new_m.filter(~in_new_h).select("household_id", pl.col("id").alias("member_id"),
+                                       _changes_json(hist_fields, None).alias("changes")),
         upd_m.select("household_id", pl.col("id").alias("member_id"),
                      _changes_json(hist_fields, "old_").alias("changes")),
         removed.select("household_id", pl.col("id").alias("member_id"),
