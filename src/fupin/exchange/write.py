@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from fupin.areas.services import areas_load
 from fupin.audit.services import audit_write
-from fupin.core.bulk import allocate_ids, bulk_insert, insert_rows
+from fupin.core.bulk import allocate_ids, bulk_insert_frame, insert_frame
 from fupin.exchange.validate import INCOME_FIELDS, Validation, registry_areas
 from fupin.registry import choices
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -124,17 +124,6 @@ def _changes_json(
 # --- temporary tables for set-based updates ------------------------------------------------
 
 
-def _rows(
-    frame: pl.DataFrame, columns: Sequence[str], progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[Any, ...]]:
-    done = 0
-    for chunk in frame.select(columns).iter_slices(20_000):
-        yield from chunk.iter_rows()
-        done += chunk.height
-        if progress:
-            progress(chunk.height)
-
-
 def _update_from(
     model: Any, frame: pl.DataFrame, fields: Sequence[str], *, bump: bool, where: str = ""
 ) -> int:
@@ -156,7 +145,7 @@ def _update_from(
             + ", ".join(qn(c) for c in columns)
             + f" FROM {qn(table)} WHERE 1 = 0"
         )
-        insert_rows(temp, ["id", *columns], _rows(frame, ["id", *fields]))
+        insert_frame(temp, ["id", *columns], frame.select(["id", *fields]))
         sets = [f"{qn(c)} = t.{qn(c)}" for c in columns]
         params: list[Any] = []
         if bump:
@@ -225,14 +214,15 @@ def _write_chunk(
     )
     ids = allocate_ids(Household, new_h.height)
     new_h = new_h.with_columns(pl.Series("id", ids, dtype=pl.Int64))
-    bulk_insert(
+    bulk_insert_frame(
         Household,
         ["id", *[f.removesuffix("_id") if f == "area_id" else f for f in h_fields],
          "is_active", "version", "created_at", "updated_at"],
-        _rows(new_h.with_columns(_causes_json("other_causes"), pl.lit(True).alias("_a"),
-                                 pl.lit(1).alias("_v"), pl.lit(now).alias("_t1"),
-                                 pl.lit(now).alias("_t2")),
-              ["id", *h_fields, "_a", "_v", "_t1", "_t2"], step),
+        new_h.with_columns(_causes_json("other_causes"), pl.lit(True).alias("_a"),
+                           pl.lit(1).alias("_v"), pl.lit(now).alias("_t1"),
+                           pl.lit(now).alias("_t2"))
+        .select(["id", *h_fields, "_a", "_v", "_t1", "_t2"]),
+        step,
     )  # fmt: skip
     counts.households_created += new_h.height
     changed_h = cur_h.with_columns(
@@ -294,11 +284,11 @@ def _write_chunk(
         .alias("_inc_changes")
     )
     new_inc = inc.filter(pl.col("income_id").is_null())
-    bulk_insert(
+    bulk_insert_frame(
         IncomeRecord,
         ["household", "year", *INCOME_FIELDS, "household_size", "version"],
-        _rows(new_inc.with_columns(pl.lit(1).alias("_v")),
-              ["household_id", "year", *INCOME_FIELDS, "household_size", "_v"]),
+        new_inc.with_columns(pl.lit(1).alias("_v"))
+        .select(["household_id", "year", *INCOME_FIELDS, "household_size", "_v"]),
     )  # fmt: skip
     upd_inc = inc.filter(pl.col("income_id").is_not_null() & pl.col("_inc_changed"))
     _update_from(IncomeRecord, upd_inc.rename({"income_id": "id"}).drop("household_id"),
@@ -398,15 +388,15 @@ def _write_chunk(
         pl.col("id_number").str.reverse().alias("id_reversed"),
         pl.Series("id", allocate_ids(Member, new_m.height), dtype=pl.Int64),
     )
-    bulk_insert(
+    bulk_insert_frame(
         Member,
         ["id", *[f.removesuffix("_id") if f == "household_id" else f for f in m_fields],
          "name_pinyin", "name_initials", "id_reversed", "is_active", "version",
          "created_at", "updated_at"],
-        _rows(new_m.with_columns(pl.lit(True).alias("_a"), pl.lit(1).alias("_v"),
-                                 pl.lit(now).alias("_t1"), pl.lit(now).alias("_t2")),
-              ["id", *m_fields, "name_pinyin", "name_initials", "id_reversed", "_a", "_v", "_t1", "_t2"],
-              step),
+        new_m.with_columns(pl.lit(True).alias("_a"), pl.lit(1).alias("_v"),
+                           pl.lit(now).alias("_t1"), pl.lit(now).alias("_t2"))
+        .select(["id", *m_fields, "name_pinyin", "name_initials", "id_reversed", "_a", "_v", "_t1", "_t2"]),
+        step,
     )  # fmt: skip
     counts.members_created += new_m.height
 
@@ -453,13 +443,13 @@ def _write_chunk(
         h_history.select("household_id", pl.lit(None, dtype=pl.Int64).alias("member_id"), "changes"),
         m_history,
     ])  # fmt: skip
-    bulk_insert(
+    bulk_insert_frame(
         HouseholdChange,
         ["household", "member", "at", "actor", "action", "changes", "reason"],
-        _rows(history.with_columns(pl.lit(now).alias("_at"), pl.lit(actor_id, dtype=pl.Int64).alias("_actor"),
-                                   pl.lit(HouseholdChange.Action.IMPORT).alias("_action"),
-                                   pl.lit(reason).alias("_reason")),
-              ["household_id", "member_id", "_at", "_actor", "_action", "changes", "_reason"]),
+        history.with_columns(pl.lit(now).alias("_at"), pl.lit(actor_id, dtype=pl.Int64).alias("_actor"),
+                             pl.lit(str(HouseholdChange.Action.IMPORT)).alias("_action"),
+                             pl.lit(reason).alias("_reason"))
+        .select(["household_id", "member_id", "_at", "_actor", "_action", "changes", "_reason"]),
     )  # fmt: skip
     return [int(i) for i in history["household_id"].unique().to_list()]
 
