@@ -94,7 +94,10 @@ class Household(models.Model):
 
 
 class Member(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    # Indexed by member_household (household, relation); a second index would only slow loads.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     name = models.CharField(_("姓名"), max_length=64)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices)
     id_number = models.CharField(_("证件号码"), max_length=22)
@@ -158,7 +161,10 @@ class Member(models.Model):
 class IncomeRecord(models.Model):
     """One year's household income (POLICY.md §2): five components and the size it divides by."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="incomes")
+    # Indexed by the unique (household, year) constraint.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="incomes", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("收入年度"))
     wage = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, default=Decimal(0))
     business = models.DecimalField(
@@ -221,7 +227,10 @@ class HouseholdChange(models.Model):
         INCOME_SET = "income_set", _("登记收入")
         IMPORT = "import", _("导入")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="changes")
+    # Indexed by change_household (household, at).
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="changes", db_index=False
+    )
     member = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
