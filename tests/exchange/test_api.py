@@ -20,7 +20,6 @@ from tests import factories
 from tests.exchange.test_jobs import (
     fake_outcome,
     household_rows,
-    jobs_inline,  # noqa: F401  (fixture)
     xlsx_upload,
 )
 
@@ -29,9 +28,8 @@ IMPORTS = "/api/imports"
 EXPORTS = "/api/exports"
 
 
-@pytest.fixture
-def media(jobs_inline: Path) -> Path:  # noqa: F811
-    return jobs_inline
+# Every test here runs its jobs inline, with uploads in a temporary MEDIA_ROOT (`media`).
+pytestmark = pytest.mark.usefixtures("jobs_inline")
 
 
 @pytest.fixture

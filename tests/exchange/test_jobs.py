@@ -24,18 +24,9 @@ from fupin.registry.models import Household
 from tests import factories
 
 Status = ImportJob.Status
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 # --- shared helpers (the other exchange test modules import these) ---------------------
-
-
-@pytest.fixture
-def jobs_inline(settings: Any, tmp_path: Path) -> Path:
-    """Jobs run inline (immediate backend); uploads go to a temporary MEDIA_ROOT."""
-    settings.TASKS = IMMEDIATE
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return Path(settings.MEDIA_ROOT)
 
 
 def household_rows(

@@ -13,17 +13,11 @@ from django_tasks_db.models import DBTaskResult
 
 from fupin.exchange import pipeline, services, tasks
 from fupin.exchange.models import ImportJob
+from tests.exchange.conftest import IMMEDIATE
 from tests.exchange.test_jobs import fake_outcome
 
 Status = ImportJob.Status
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return Path(settings.MEDIA_ROOT)
 
 
 def _create(user: Any) -> ImportJob:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from fupin.accounts.scope import scope_for
 from fupin.areas.models import Area
@@ -66,6 +67,8 @@ MEMBER_FIELDS = (
     "dibao",
     "tekun",
 )
+# Marked for extraction here, translated where it is raised.
+ALREADY_IN_ANOTHER_HOUSEHOLD = gettext_noop("此人已在另一有效户中登记，一人只能在一户")
 INCOME_FIELDS = (
     "wage",
     "business",
@@ -182,7 +185,7 @@ def _check_id_free(id_number: str, except_member_id: int | None = None) -> None:
     if except_member_id:
         clash = clash.exclude(pk=except_member_id)
     if clash.exists():
-        raise InvalidInput(fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]})
+        raise InvalidInput(fields={"id_number": [_(ALREADY_IN_ANOTHER_HOUSEHOLD)]})
 
 
 def _json(value: Any) -> Any:
@@ -226,6 +229,20 @@ def _history(
         fields=list(changes),
         channel=channel,
         area_code=household.area_code,
+    )
+
+
+def _member_added(
+    household: Household, member: Member, *, actor: Any, reason: str, channel: str
+) -> None:
+    _history(
+        household=household,
+        member=member,
+        actor=actor,
+        action=HouseholdChange.Action.MEMBER_ADD,
+        changes={k: [None, _json(getattr(member, k))] for k in MEMBER_FIELDS},
+        reason=reason,
+        channel=channel,
     )
 
 
@@ -283,15 +300,7 @@ def household_create(
             channel=channel,
         )
         for created_member in created:
-            _history(
-                household=household,
-                member=created_member,
-                actor=actor,
-                action=HouseholdChange.Action.MEMBER_ADD,
-                changes={k: [None, _json(getattr(created_member, k))] for k in MEMBER_FIELDS},
-                reason=reason,
-                channel=channel,
-            )
+            _member_added(household, created_member, actor=actor, reason=reason, channel=channel)
     return household
 
 
@@ -392,18 +401,8 @@ def member_add(
             with transaction.atomic():
                 member = Member.objects.create(household=household, **cleaned)
         except IntegrityError as exc:
-            raise InvalidInput(
-                fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
-            ) from exc
-        _history(
-            household=household,
-            member=member,
-            actor=actor,
-            action=HouseholdChange.Action.MEMBER_ADD,
-            changes={k: [None, _json(getattr(member, k))] for k in MEMBER_FIELDS},
-            reason=reason,
-            channel=channel,
-        )
+            raise InvalidInput(fields={"id_number": [_(ALREADY_IN_ANOTHER_HOUSEHOLD)]}) from exc
+        _member_added(household, member, actor=actor, reason=reason, channel=channel)
     return member
 
 
@@ -439,9 +438,7 @@ def member_update(
             with transaction.atomic():
                 _locked_update(Member, member.pk, version, values)
         except IntegrityError as exc:
-            raise InvalidInput(
-                fields={"id_number": [_("此人已在另一有效户中登记，一人只能在一户")]}
-            ) from exc
+            raise InvalidInput(fields={"id_number": [_(ALREADY_IN_ANOTHER_HOUSEHOLD)]}) from exc
         _history(
             household=member.household,
             member=member,
