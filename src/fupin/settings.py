@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.registry",
     "fupin.exchange",
+    "fupin.policy",
     "fupin.demo",
 ]
 

@@ -214,6 +214,76 @@ class IncomeRecord(models.Model):
         return (self.net_income / self.household_size).quantize(Decimal("0.01"))
 
 
+class HouseholdExpense(models.Model):
+    """One year's rigid expenses of a household (刚性支出): what monitoring weighs against income."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="expenses", db_index=False
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    medical = models.DecimalField(
+        _("医疗支出"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    schooling = models.DecimalField(
+        _("教育支出"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("刚性支出")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="expense_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(medical__gte=0, schooling__gte=0), name="expense_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.medical + self.schooling
+
+
+class HardshipEvent(models.Model):
+    """A recorded hardship (突发困难): serious illness, accident, disaster, job loss."""
+
+    class Kind(models.TextChoices):
+        SERIOUS_ILLNESS = "serious_illness", _("重大疾病")
+        ACCIDENT = "accident", _("意外事故")
+        DISASTER = "disaster", _("自然灾害")
+        JOB_LOSS = "job_loss", _("失业")
+        OTHER = "other", _("其他")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="hardships", db_index=False
+    )
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    loss = models.DecimalField(
+        _("损失或支出(元)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    description = models.TextField(_("情况说明"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("困难事件")
+        indexes = [
+            models.Index(fields=["household", "occurred_on"], name="hardship_household"),
+            models.Index(fields=["occurred_on"], name="hardship_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.kind} {self.occurred_on}"
+
+
 class HouseholdChange(models.Model):
     """One entry of a household's history: never updated, never deleted."""
 
@@ -225,6 +295,8 @@ class HouseholdChange(models.Model):
         MEMBER_UPDATE = "member_update", _("修改成员")
         MEMBER_REMOVE = "member_remove", _("减少成员")
         INCOME_SET = "income_set", _("登记收入")
+        EXPENSE_SET = "expense_set", _("登记刚性支出")
+        HARDSHIP_ADD = "hardship_add", _("登记困难事件")
         IMPORT = "import", _("导入")
 
     # Indexed by change_household (household, at).

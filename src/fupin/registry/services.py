@@ -20,7 +20,14 @@ from fupin.areas.models import Area
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.registry.choices import Cause, HouseholdStatus, Relation
-from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
+from fupin.registry.models import (
+    HardshipEvent,
+    Household,
+    HouseholdChange,
+    HouseholdExpense,
+    IncomeRecord,
+    Member,
+)
 from fupin.registry.validation import (
     FieldError,
     check_id_number,
@@ -573,3 +580,131 @@ def income_record_set(
             channel=channel,
         )
     return record
+
+
+EXPENSE_FIELDS = ("medical", "schooling")
+
+
+def _household_for_write(actor: Any, household_id: int) -> Household:
+    household = Household.objects.filter(pk=household_id, is_active=True).first()
+    if household is None or (
+        actor is not None and not scope_for(actor).covers(household.area_code)
+    ):
+        raise NotFound()
+    _check_write(actor, household.area_code)
+    return household
+
+
+def _check_year(year: int) -> None:
+    this_year = timezone.now().year
+    if not 2000 <= year <= this_year:
+        raise InvalidInput(
+            fields={"year": [_("年度须在2000年至%(year)d年之间") % {"year": this_year}]}
+        )
+
+
+def expense_record_set(
+    *,
+    actor: Any,
+    household_id: int,
+    year: int,
+    data: Mapping[str, Any],
+    version: int | None = None,
+    reason: str = "",
+    channel: str = "web",
+) -> HouseholdExpense:
+    """Record (or correct) one year's rigid expenses (medical, schooling) of a household."""
+    household = _household_for_write(actor, household_id)
+    _check_year(year)
+    cleaned, errors = _clean_model_fields(HouseholdExpense, data, EXPENSE_FIELDS)
+    for name, value in cleaned.items():
+        if value is None:
+            errors.setdefault(name, []).append(_("不能为空"))
+        elif value < 0:
+            errors.setdefault(name, []).append(_("不能为负数"))
+    if errors:
+        raise InvalidInput(fields=errors)
+    existing = HouseholdExpense.objects.filter(household=household, year=year).first()
+    with transaction.atomic():
+        if existing is None:
+            record = HouseholdExpense.objects.create(household=household, year=year, **cleaned)
+            changes = {f"{year}.{k}": [None, _json(v)] for k, v in cleaned.items()}
+        else:
+            if version is not None and existing.version != version:
+                raise Conflict()
+            diff = _diff(existing, cleaned)
+            if not diff:
+                return existing
+            _locked_update(
+                HouseholdExpense, existing.pk, existing.version, {k: cleaned[k] for k in diff}
+            )
+            record = HouseholdExpense.objects.get(pk=existing.pk)
+            changes = {f"{year}.{k}": v for k, v in diff.items()}
+        _history(
+            household=household,
+            actor=actor,
+            action=HouseholdChange.Action.EXPENSE_SET,
+            changes=changes,
+            reason=reason,
+            channel=channel,
+        )
+    return record
+
+
+def hardship_event_record(
+    *,
+    actor: Any,
+    household_id: int,
+    kind: str,
+    occurred_on: Any,
+    member_id: int | None = None,
+    loss: Any = None,
+    description: str = "",
+    channel: str = "web",
+) -> HardshipEvent:
+    """Record a hardship (serious illness, accident, disaster, job loss) of a household."""
+    household = _household_for_write(actor, household_id)
+    data: dict[str, Any] = {"kind": kind, "occurred_on": occurred_on, "loss": loss}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in data.items():
+        field = HardshipEvent._meta.get_field(name)
+        try:
+            cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
+        except ValidationError as exc:
+            errors[name] = [str(m) for m in exc.messages]
+    if "occurred_on" in cleaned and cleaned["occurred_on"] > timezone.localdate():
+        errors["occurred_on"] = [_("发生日期不能晚于今天")]
+    if cleaned.get("loss") is not None and cleaned["loss"] < 0:
+        errors["loss"] = [_("不能为负数")]
+    member = None
+    if member_id is not None:
+        member = Member.objects.filter(
+            pk=member_id, household=household, is_active=True
+        ).first()
+        if member is None:
+            errors["member_id"] = [_("该成员不在本户")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    with transaction.atomic():
+        event = HardshipEvent.objects.create(
+            household=household,
+            member=member,
+            description=normalise_text(description or ""),
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+            **cleaned,
+        )
+        _history(
+            household=household,
+            member=member,
+            actor=actor,
+            action=HouseholdChange.Action.HARDSHIP_ADD,
+            changes={
+                "kind": [None, event.kind],
+                "occurred_on": [None, event.occurred_on.isoformat()],
+                "loss": [None, _json(event.loss)],
+            },
+            reason=event.description,
+            channel=channel,
+        )
+    return event
