@@ -209,6 +209,8 @@ class AreaResult(models.Model):
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     # [{"code": ..., "state": pass|fail|missing, "value": ..., "limit": ...}]
     reasons = models.JSONField(default=list)
+    # The village's facts (collective income, infrastructure) as judged, for the what-if.
+    facts = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

@@ -68,7 +68,7 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def _verdict(reasons: list[dict[str, Any]]) -> str:
+def area_verdict(reasons: list[dict[str, Any]]) -> str:
     states = {r["state"] for r in reasons}
     if FAIL in states:
         return AreaResult.Verdict.FAIL
@@ -242,7 +242,14 @@ def rollup(
 
     out: list[tuple[Any, ...]] = []
 
-    def emit(code: str, level: str, row: dict[str, Any], verdict: str, reasons: list[Any]) -> None:
+    def emit(
+        code: str,
+        level: str,
+        row: dict[str, Any],
+        verdict: str,
+        reasons: list[Any],
+        facts: dict[str, Any] | None = None,
+    ) -> None:
         out.append(
             (
                 run_id,
@@ -261,21 +268,25 @@ def rollup(
                 json.dumps({c: row[f"category_{c}"] for c in CATEGORIES}),
                 verdict,
                 json.dumps(reasons, ensure_ascii=False),
+                json.dumps(facts or {}, default=str),
             )
         )
 
     for row in village_frame.sort("code").iter_rows(named=True):
         code = row["code"]
         fact = facts.get(code)
+        village_facts = (
+            None
+            if fact is None
+            else dict(zip(("collective_income", *VILLAGE_CONDITIONS), fact, strict=True))
+        )
         reasons = village_reasons(
             remaining=row["remaining_poor_people"],
             population=row["rural_population"],
-            facts=None
-            if fact is None
-            else dict(zip(("collective_income", *VILLAGE_CONDITIONS), fact, strict=True)),
+            facts=village_facts,
             params=_params_for(code, params_by_region),
         )
-        emit(code, Area.Level.VILLAGE, row, _verdict(reasons), reasons)
+        emit(code, Area.Level.VILLAGE, row, area_verdict(reasons), reasons, village_facts)
     townships = sums(9) if len(scope_prefix) <= 9 else sums(9).clear()
     counties = sums(6) if len(scope_prefix) <= 6 else sums(6).clear()
     for row in townships.iter_rows(named=True):
@@ -290,7 +301,7 @@ def rollup(
             assessment=assessments.get(code),
             params=_params_for(code, params_by_region),
         )
-        emit(code, Area.Level.COUNTY, row, _verdict(reasons), reasons)
+        emit(code, Area.Level.COUNTY, row, area_verdict(reasons), reasons)
     totals = {c: int(village_frame[c].sum()) for c in SUM_COLUMNS}
     totals["villages"] = village_frame.height
     totals["villages_passing"] = sum(1 for r in out if r[2] == "village" and r[14] == "pass")
@@ -313,6 +324,7 @@ def rollup(
             "category_counts",
             "verdict",
             "reasons",
+            "facts",
         ],
         out,
     )
