@@ -88,7 +88,9 @@ class CountyAssessment(models.Model):
     wrong_exit_rate = models.DecimalField(
         _("错退率"), max_digits=6, decimal_places=4, null=True, blank=True
     )
-    miss_rate = models.DecimalField(_("漏评率"), max_digits=6, decimal_places=4, null=True, blank=True)
+    miss_rate = models.DecimalField(
+        _("漏评率"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
     approval_rate = models.DecimalField(
         _("群众认可度"), max_digits=6, decimal_places=4, null=True, blank=True
     )

@@ -170,7 +170,8 @@ def household_reasons(
                     Reason(
                         "monitor",
                         "hardship",
-                        _("%(date)s 发生%(kind)s") % {
+                        _("%(date)s 发生%(kind)s")
+                        % {
                             "date": event.occurred_on.isoformat(),
                             "kind": event.get_kind_display(),
                         },
@@ -206,7 +207,9 @@ def area_reason_text(reason: dict[str, Any]) -> str:
         return _("%(label)s：缺少数据，不能判定") % {"label": label}
     verdict = STATE_LABELS[state]
     if code in ("incidence", "county_incidence"):
-        return _("%(label)s %(value)s（%(people)s / %(population)s 人），标准 低于 %(limit)s：%(verdict)s") % {
+        return _(
+            "%(label)s %(value)s（%(people)s / %(population)s 人），标准 低于 %(limit)s：%(verdict)s"
+        ) % {
             "label": label,
             "value": percent(reason["value"]),
             "people": reason.get("people"),

@@ -107,15 +107,15 @@ def run_areas(
     *, scope: Scope, run: EvaluationRun, parent: str = "", level: str = ""
 ) -> list[AreaResult]:
     """The run's area rows under ``parent`` (a prefix) at ``level``, within the actor's view."""
-    qs = AreaResult.objects.filter(run=run).filter(
-        prefix_q("area_code", view_prefixes(scope, run))
-    )
+    qs = AreaResult.objects.filter(run=run).filter(prefix_q("area_code", view_prefixes(scope, run)))
     if parent:
         qs = qs.filter(prefix_q("area_code", [parent]))
     if level:
         qs = qs.filter(level=level)
     rows = list(qs.order_by("area_code"))
-    names = dict(Area.objects.filter(code__in=[r.area_code for r in rows]).values_list("code", "name"))
+    names = dict(
+        Area.objects.filter(code__in=[r.area_code for r in rows]).values_list("code", "name")
+    )
     for row in rows:
         row.name = names.get(row.area_code, row.area_code)  # type: ignore[attr-defined]
     return rows
@@ -271,7 +271,8 @@ def household_verdict(
     if verdict.facts & engine.F_HARDSHIP:
         as_of = verdict.run.summary.get("as_of")
         first, last = engine.hardship_window(
-            _date(as_of) if as_of else verdict.run.finished_at.date(), params  # type: ignore[union-attr]
+            _date(as_of) if as_of else verdict.run.finished_at.date(),
+            params,  # type: ignore[union-attr]
         )
         events = list(
             HardshipEvent.objects.filter(
@@ -386,8 +387,15 @@ def run_diff(
     for r in rows:
         r.number = numbers.get(r.household_id, "")
         r.head_name = heads.get(r.household_id, "")
-    keys = ("only_after", "only_before", "now_meet", "now_fail", "clauses_changed",
-            "category_changed", "total")
+    keys = (
+        "only_after",
+        "only_before",
+        "now_meet",
+        "now_fail",
+        "clauses_changed",
+        "category_changed",
+        "total",
+    )
     counts = dict(zip(keys, sums, strict=True))
     return RunDiff(before=before, after=after, counts=counts, rows=rows, total=counts["total"])
 
@@ -442,7 +450,9 @@ def what_if(
         raise InvalidInput(_("该批次尚未完成，不能用于测算。"))
     unknown = [k for k in changes if k not in WHAT_IF_KEYS]
     if unknown:
-        raise InvalidInput(fields={k: [_("此参数不能即时测算，请修改标准后重新评估")] for k in unknown})
+        raise InvalidInput(
+            fields={k: [_("此参数不能即时测算，请修改标准后重新评估")] for k in unknown}
+        )
     cleaned = P.clean_params(dict(changes), complete=False)
     region = region or ""
     layers = _layer_params(run)
@@ -477,9 +487,9 @@ def what_if(
         part_args.extend(view_args)
         selects.append(
             f"""SELECT v.area_code, v.status_group, v.people, v.exit_fails, v.category,
-                       {fails} AS nf, {engine.category_sql(risks, src='v')} AS nc
+                       {fails} AS nf, {engine.category_sql(risks, src="v")} AS nc
                 FROM policy_householdverdict v
-                WHERE v.run_id = {int(run.pk)} AND {' AND '.join(filters)} AND ({view or '1=0'})"""
+                WHERE v.run_id = {int(run.pk)} AND {" AND ".join(filters)} AND ({view or "1=0"})"""
         )
         args.extend(part_args)
     result = WhatIf(run=run, region=region, changes=cleaned)

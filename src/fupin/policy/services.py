@@ -416,9 +416,7 @@ def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
             AreaResult.objects.filter(run_id=run_id).delete()
             engine.run_parts(run_id, run.year, as_of, parts, progress)
             progress("rollup", 0, 1)
-            totals = rollup(
-                run_id, run.scope_prefix, run.year, {p.prefix: p.params for p in parts}
-            )
+            totals = rollup(run_id, run.scope_prefix, run.year, {p.prefix: p.params for p in parts})
             run.standards = {
                 r: {
                     "standard": f.standard.pk,

@@ -679,9 +679,7 @@ def hardship_event_record(
         errors["loss"] = [_("不能为负数")]
     member = None
     if member_id is not None:
-        member = Member.objects.filter(
-            pk=member_id, household=household, is_active=True
-        ).first()
+        member = Member.objects.filter(pk=member_id, household=household, is_active=True).first()
         if member is None:
             errors["member_id"] = [_("该成员不在本户")]
     if errors:

@@ -6,184 +6,371 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
+        ("areas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationRun',
+            name="EvaluationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='评估年度')),
-                ('scope_prefix', models.CharField(max_length=12, verbose_name='评估范围')),
-                ('scope_name', models.CharField(blank=True, max_length=64, verbose_name='范围名称')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '评估中'), ('done', '已完成'), ('failed', '出错（可重新运行）')], default='queued', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('standards', models.JSONField(default=dict, verbose_name='所用标准版本')),
-                ('params', models.JSONField(default=dict, verbose_name='参数快照')),
-                ('summary', models.JSONField(default=dict, verbose_name='汇总')),
-                ('progress', models.JSONField(default=dict, verbose_name='进度')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('seconds', models.FloatField(blank=True, null=True, verbose_name='用时(秒)')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="评估年度")),
+                ("scope_prefix", models.CharField(max_length=12, verbose_name="评估范围")),
+                (
+                    "scope_name",
+                    models.CharField(blank=True, max_length=64, verbose_name="范围名称"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "评估中"),
+                            ("done", "已完成"),
+                            ("failed", "出错（可重新运行）"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                ("standards", models.JSONField(default=dict, verbose_name="所用标准版本")),
+                ("params", models.JSONField(default=dict, verbose_name="参数快照")),
+                ("summary", models.JSONField(default=dict, verbose_name="汇总")),
+                ("progress", models.JSONField(default=dict, verbose_name="进度")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                ("seconds", models.FloatField(blank=True, null=True, verbose_name="用时(秒)")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评估批次',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "评估批次",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AreaResult',
+            name="AreaResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(max_length=12)),
-                ('level', models.CharField(max_length=16)),
-                ('households', models.IntegerField(default=0)),
-                ('people', models.IntegerField(default=0)),
-                ('poor_households', models.IntegerField(default=0)),
-                ('poor_people', models.IntegerField(default=0)),
-                ('remaining_poor_people', models.IntegerField(default=0)),
-                ('rural_population', models.IntegerField(null=True)),
-                ('meets_exit', models.IntegerField(default=0)),
-                ('exit_candidates', models.IntegerField(default=0)),
-                ('failing_exited', models.IntegerField(default=0)),
-                ('clause_counts', models.JSONField(default=dict)),
-                ('category_counts', models.JSONField(default=dict)),
-                ('verdict', models.CharField(choices=[('pass', '达到退出标准'), ('fail', '未达到退出标准'), ('pending', '数据不全，待定'), ('none', '不评定')], max_length=8)),
-                ('reasons', models.JSONField(default=list)),
-                ('facts', models.JSONField(default=dict)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='areas', to='policy.evaluationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(max_length=12)),
+                ("level", models.CharField(max_length=16)),
+                ("households", models.IntegerField(default=0)),
+                ("people", models.IntegerField(default=0)),
+                ("poor_households", models.IntegerField(default=0)),
+                ("poor_people", models.IntegerField(default=0)),
+                ("remaining_poor_people", models.IntegerField(default=0)),
+                ("rural_population", models.IntegerField(null=True)),
+                ("meets_exit", models.IntegerField(default=0)),
+                ("exit_candidates", models.IntegerField(default=0)),
+                ("failing_exited", models.IntegerField(default=0)),
+                ("clause_counts", models.JSONField(default=dict)),
+                ("category_counts", models.JSONField(default=dict)),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("pass", "达到退出标准"),
+                            ("fail", "未达到退出标准"),
+                            ("pending", "数据不全，待定"),
+                            ("none", "不评定"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("facts", models.JSONField(default=dict)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="areas",
+                        to="policy.evaluationrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HouseholdVerdict',
+            name="HouseholdVerdict",
             fields=[
-                ('pk', models.CompositePrimaryKey('run_id', 'household_id', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('household_id', models.BigIntegerField()),
-                ('area_code', models.CharField(max_length=15)),
-                ('status_group', models.SmallIntegerField()),
-                ('people', models.IntegerField()),
-                ('per_capita', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
-                ('net_income', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
-                ('expenses', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
-                ('danger_grade', models.CharField(max_length=4)),
-                ('facts', models.IntegerField()),
-                ('exit_fails', models.IntegerField()),
-                ('risks', models.IntegerField()),
-                ('category', models.CharField(max_length=12)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policy.evaluationrun')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "run_id",
+                        "household_id",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("household_id", models.BigIntegerField()),
+                ("area_code", models.CharField(max_length=15)),
+                ("status_group", models.SmallIntegerField()),
+                ("people", models.IntegerField()),
+                ("per_capita", models.DecimalField(decimal_places=2, max_digits=14, null=True)),
+                ("net_income", models.DecimalField(decimal_places=2, max_digits=14, null=True)),
+                ("expenses", models.DecimalField(decimal_places=2, max_digits=14, null=True)),
+                ("danger_grade", models.CharField(max_length=4)),
+                ("facts", models.IntegerField()),
+                ("exit_fails", models.IntegerField()),
+                ("risks", models.IntegerField()),
+                ("category", models.CharField(max_length=12)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="policy.evaluationrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户评估结果',
+                "verbose_name": "户评估结果",
             },
         ),
         migrations.CreateModel(
-            name='MemberFinding',
+            name="MemberFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('household_id', models.BigIntegerField()),
-                ('member_id', models.BigIntegerField()),
-                ('age', models.SmallIntegerField(null=True)),
-                ('facts', models.IntegerField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policy.evaluationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("household_id", models.BigIntegerField()),
+                ("member_id", models.BigIntegerField()),
+                ("age", models.SmallIntegerField(null=True)),
+                ("facts", models.IntegerField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="policy.evaluationrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PolicyStandard',
+            name="PolicyStandard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='起始年度')),
-                ('region', models.CharField(blank=True, max_length=12, verbose_name='适用区划')),
-                ('region_name', models.CharField(blank=True, max_length=64, verbose_name='区划名称')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="起始年度")),
+                ("region", models.CharField(blank=True, max_length=12, verbose_name="适用区划")),
+                (
+                    "region_name",
+                    models.CharField(blank=True, max_length=64, verbose_name="区划名称"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '政策标准',
-                'ordering': ['region', '-year'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'year'), name='standard_region_year')],
+                "verbose_name": "政策标准",
+                "ordering": ["region", "-year"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region", "year"), name="standard_region_year")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StandardVersion',
+            name="StandardVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本')),
-                ('params', models.JSONField(verbose_name='参数')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='修改说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('standard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='policy.policystandard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本")),
+                ("params", models.JSONField(verbose_name="参数")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="修改说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "standard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="policy.policystandard",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '标准版本',
-                'ordering': ['standard', '-number'],
+                "verbose_name": "标准版本",
+                "ordering": ["standard", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='VillageFacts',
+            name="VillageFacts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('collective_income', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='村集体经济收入(元)')),
-                ('hard_road', models.BooleanField(blank=True, null=True, verbose_name='通硬化路')),
-                ('safe_water', models.BooleanField(blank=True, null=True, verbose_name='安全饮水')),
-                ('electricity', models.BooleanField(blank=True, null=True, verbose_name='通生活用电')),
-                ('clinic', models.BooleanField(blank=True, null=True, verbose_name='标准化卫生室')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "collective_income",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="村集体经济收入(元)",
+                    ),
+                ),
+                ("hard_road", models.BooleanField(blank=True, null=True, verbose_name="通硬化路")),
+                ("safe_water", models.BooleanField(blank=True, null=True, verbose_name="安全饮水")),
+                (
+                    "electricity",
+                    models.BooleanField(blank=True, null=True, verbose_name="通生活用电"),
+                ),
+                ("clinic", models.BooleanField(blank=True, null=True, verbose_name="标准化卫生室")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '村情数据',
+                "verbose_name": "村情数据",
             },
         ),
         migrations.CreateModel(
-            name='CountyAssessment',
+            name="CountyAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('wrong_exit_rate', models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='错退率')),
-                ('miss_rate', models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='漏评率')),
-                ('approval_rate', models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='群众认可度')),
-                ('missed_people', models.PositiveIntegerField(blank=True, null=True, verbose_name='漏评人数')),
-                ('wrongly_exited_people', models.PositiveIntegerField(blank=True, null=True, verbose_name='错退人数')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "wrong_exit_rate",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=6, null=True, verbose_name="错退率"
+                    ),
+                ),
+                (
+                    "miss_rate",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=6, null=True, verbose_name="漏评率"
+                    ),
+                ),
+                (
+                    "approval_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="群众认可度",
+                    ),
+                ),
+                (
+                    "missed_people",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="漏评人数"),
+                ),
+                (
+                    "wrongly_exited_people",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="错退人数"),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '第三方评估',
-                'constraints': [models.UniqueConstraint(fields=('area', 'year'), name='county_assessment_one_per_year')],
+                "verbose_name": "第三方评估",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("area", "year"), name="county_assessment_one_per_year"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='evaluationrun',
-            index=models.Index(fields=['scope_prefix', 'year'], name='run_scope_year'),
+            model_name="evaluationrun",
+            index=models.Index(fields=["scope_prefix", "year"], name="run_scope_year"),
         ),
         migrations.AddConstraint(
-            model_name='arearesult',
-            constraint=models.UniqueConstraint(fields=('run', 'area_code'), name='area_result_unique'),
+            model_name="arearesult",
+            constraint=models.UniqueConstraint(
+                fields=("run", "area_code"), name="area_result_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='householdverdict',
-            index=models.Index(fields=['run', 'area_code'], name='verdict_run_area'),
+            model_name="householdverdict",
+            index=models.Index(fields=["run", "area_code"], name="verdict_run_area"),
         ),
         migrations.AddIndex(
-            model_name='memberfinding',
-            index=models.Index(fields=['run', 'household_id'], name='finding_run_household'),
+            model_name="memberfinding",
+            index=models.Index(fields=["run", "household_id"], name="finding_run_household"),
         ),
         migrations.AddConstraint(
-            model_name='standardversion',
-            constraint=models.UniqueConstraint(fields=('standard', 'number'), name='standard_version_number'),
+            model_name="standardversion",
+            constraint=models.UniqueConstraint(
+                fields=("standard", "number"), name="standard_version_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='villagefacts',
-            constraint=models.UniqueConstraint(fields=('area', 'year'), name='village_facts_one_per_year'),
+            model_name="villagefacts",
+            constraint=models.UniqueConstraint(
+                fields=("area", "year"), name="village_facts_one_per_year"
+            ),
         ),
     ]

@@ -7,49 +7,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_drop_duplicate_fk_indexes'),
+        ("registry", "0003_drop_duplicate_fk_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='householdchange',
-            name='action',
-            field=models.CharField(choices=[('create', '建档'), ('update', '修改户信息'), ('deactivate', '注销'), ('member_add', '增加成员'), ('member_update', '修改成员'), ('member_remove', '减少成员'), ('income_set', '登记收入'), ('expense_set', '登记刚性支出'), ('hardship_add', '登记困难事件'), ('import', '导入')], max_length=16),
+            model_name="householdchange",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "建档"),
+                    ("update", "修改户信息"),
+                    ("deactivate", "注销"),
+                    ("member_add", "增加成员"),
+                    ("member_update", "修改成员"),
+                    ("member_remove", "减少成员"),
+                    ("income_set", "登记收入"),
+                    ("expense_set", "登记刚性支出"),
+                    ("hardship_add", "登记困难事件"),
+                    ("import", "导入"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='HardshipEvent',
+            name="HardshipEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('serious_illness', '重大疾病'), ('accident', '意外事故'), ('disaster', '自然灾害'), ('job_loss', '失业'), ('other', '其他')], max_length=16, verbose_name='类别')),
-                ('occurred_on', models.DateField(verbose_name='发生日期')),
-                ('loss', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='损失或支出(元)')),
-                ('description', models.TextField(blank=True, verbose_name='情况说明')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('household', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='hardships', to='registry.household')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.member')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("serious_illness", "重大疾病"),
+                            ("accident", "意外事故"),
+                            ("disaster", "自然灾害"),
+                            ("job_loss", "失业"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="发生日期")),
+                (
+                    "loss",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="损失或支出(元)",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="情况说明")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hardships",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.member",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '困难事件',
-                'indexes': [models.Index(fields=['household', 'occurred_on'], name='hardship_household'), models.Index(fields=['occurred_on'], name='hardship_date')],
+                "verbose_name": "困难事件",
+                "indexes": [
+                    models.Index(fields=["household", "occurred_on"], name="hardship_household"),
+                    models.Index(fields=["occurred_on"], name="hardship_date"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdExpense',
+            name="HouseholdExpense",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('medical', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='医疗支出')),
-                ('schooling', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='教育支出')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('household', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='expenses', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "medical",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=12,
+                        verbose_name="医疗支出",
+                    ),
+                ),
+                (
+                    "schooling",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=12,
+                        verbose_name="教育支出",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="expenses",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '刚性支出',
-                'constraints': [models.UniqueConstraint(fields=('household', 'year'), name='expense_one_per_year'), models.CheckConstraint(condition=models.Q(('medical__gte', 0), ('schooling__gte', 0)), name='expense_non_negative')],
+                "verbose_name": "刚性支出",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("household", "year"), name="expense_one_per_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("medical__gte", 0), ("schooling__gte", 0)),
+                        name="expense_non_negative",
+                    ),
+                ],
             },
         ),
     ]
