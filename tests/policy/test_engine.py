@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from fupin.policy import engine
+from fupin.policy import engine, services
 from fupin.policy import selectors as S
-from fupin.policy import services
 from fupin.policy.models import HouseholdVerdict
 from fupin.registry.models import Household
 from fupin.registry.services import (

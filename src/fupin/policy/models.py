@@ -79,6 +79,9 @@ class VillageFacts(models.Model):
             models.UniqueConstraint(fields=["area", "year"], name="village_facts_one_per_year")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year}"
+
 
 class CountyAssessment(models.Model):
     """Third-party evaluation figures of a county's exit; any of them may be missing."""
@@ -104,6 +107,9 @@ class CountyAssessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "year"], name="county_assessment_one_per_year")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year}"
 
 
 class EvaluationRun(models.Model):
@@ -170,6 +176,9 @@ class HouseholdVerdict(models.Model):
         verbose_name = _("户评估结果")
         indexes = [models.Index(fields=["run", "area_code"], name="verdict_run_area")]
 
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.household_id}"
+
 
 class MemberFinding(models.Model):
     """A member behind a member-level reason (a child out of school, an uninsured member)."""
@@ -182,6 +191,9 @@ class MemberFinding(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["run", "household_id"], name="finding_run_household")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.member_id}"
 
 
 class AreaResult(models.Model):
@@ -218,3 +230,6 @@ class AreaResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "area_code"], name="area_result_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.area_code}"

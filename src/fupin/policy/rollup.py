@@ -219,8 +219,8 @@ def rollup(
             prefix_q("area__code", [scope_prefix]), year=year
         ).values_list("area__code", "collective_income", *VILLAGE_CONDITIONS)
     }
-    assessments = {
-        row["area__code"]: row
+    assessments: dict[str, dict[str, Any]] = {
+        row["area__code"]: dict(row)
         for row in CountyAssessment.objects.filter(
             prefix_q("area__code", [scope_prefix]), year=year
         ).values(

@@ -221,9 +221,12 @@ def _save_facts(
             continue
         if name.endswith("_rate") and cleaned[name] is not None and not 0 <= cleaned[name] <= 1:
             errors[name] = [_("比率须在0到1之间")]
-        elif cleaned[name] is not None and not isinstance(cleaned[name], bool):
-            if cleaned[name] < 0:
-                errors[name] = [_("不能为负数")]
+        elif (
+            cleaned[name] is not None
+            and not isinstance(cleaned[name], bool | str)
+            and cleaned[name] < 0
+        ):
+            errors[name] = [_("不能为负数")]
     if errors:
         raise InvalidInput(fields=errors)
     with transaction.atomic():
