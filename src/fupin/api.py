@@ -27,6 +27,7 @@ from fupin.accounts.services import api_token_user
 from fupin.areas.api import router as areas_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
 from fupin.exchange.api import exports_router, imports_router
+from fupin.policy.api import router as policy_router
 from fupin.registry.api import router as registry_router
 
 log = logging.getLogger("fupin.api")
@@ -138,6 +139,7 @@ api.add_router("", areas_router)
 api.add_router("", registry_router)
 api.add_router("/imports", imports_router)
 api.add_router("/exports", exports_router)
+api.add_router("", policy_router)
 
 
 # --- one error shape -----------------------------------------------------------------
