@@ -80,7 +80,7 @@ PARAMS: tuple[Param, ...] = (
         "int",
         gettext_lazy("岁"),
         Decimal(3),
-        Decimal(10),
+        Decimal(18),
     ),
     Param(
         "school_age_max",
@@ -88,7 +88,7 @@ PARAMS: tuple[Param, ...] = (
         G_HOUSEHOLD,
         "int",
         gettext_lazy("岁"),
-        Decimal(10),
+        Decimal(6),
         Decimal(20),
     ),
     Param(
