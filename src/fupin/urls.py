@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("fupin.accounts.urls")),
     path("households/", include("fupin.registry.urls")),
     path("exchange/", include("fupin.exchange.urls")),
+    path("policy/", include("fupin.policy.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
