@@ -596,3 +596,147 @@ def test_county_assessment_save_and_error(client_for: Callable[[str], Client], u
     assert record.approval_rate == Decimal("0.95")
     body = client.get(reverse("policy:facts") + f"?year={YEAR}").content.decode()
     assert "95%" in body
+
+
+# --- the household page: latest verdict, rigid expenses, hardship events ---------------------
+
+
+def household_url(name: str, household: Household) -> str:
+    return reverse(f"registry:{name}", args=[household.pk])
+
+
+def test_household_page_shows_the_latest_verdict_with_reasons(
+    client_for: Callable[[str], Client],
+    county_run: EvaluationRun,
+    households: dict[str, Household],
+) -> None:
+    body = client_for("cadre").get(household_url("household_detail", households["low"]))
+    text = body.content.decode()
+    assert "最新评估结论" in text
+    assert "未达到脱贫退出标准" in text
+    assert "人均纯收入 3,000 元 低于标准 4,000 元" in text
+    assert reverse("policy:run_detail", args=[county_run.pk]) in text
+    ok = client_for("cadre").get(household_url("household_detail", households["ok"]))
+    assert "达到脱贫退出标准" in ok.content.decode()
+    assert "未达到脱贫退出标准" not in ok.content.decode()
+
+
+def test_household_page_without_a_run(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    text = client_for("village_secretary").get(household_url("household_detail", household))
+    assert "尚未经过评估" in text.content.decode()
+
+
+def test_household_page_verdict_of_a_monitored_household(
+    client_for: Callable[[str], Client], areas: None, run_now: Any, users: Any
+) -> None:
+    h = poor("5000", status="exited", exited_year=2019)
+    run_now(COUNTY, YEAR)
+    text = client_for("auditor").get(household_url("household_detail", h)).content.decode()
+    assert "脱贫不稳定户" in text
+    assert "人均纯收入 5,000 元 低于监测标准 6,000 元" in text
+
+
+REGISTRY_WRITE_URLS = ["expense_set", "hardship_add"]
+
+
+@pytest.mark.parametrize("name", REGISTRY_WRITE_URLS)
+def test_expense_and_hardship_forms_access(
+    client_for: Callable[[str], Client], household: Household, users: Any, name: str
+) -> None:
+    url = household_url(name, household)
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("accounts:login"))
+    assert client_for("outsider").get(url).status_code in (403, 404)
+    assert client_for("other_secretary").get(url).status_code == 404
+    for role in ("cadre", "auditor"):
+        assert client_for(role).get(url).status_code == 403
+        assert client_for(role).post(url, {}).status_code == 403
+    assert client_for("village_secretary").get(url).status_code == 200
+
+
+def test_detail_shows_expense_and_hardship_buttons_only_to_writers(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    url = household_url("household_detail", household)
+    assert (
+        household_url("expense_set", household)
+        in client_for("village_secretary").get(url).content.decode()
+    )
+    assert (
+        household_url("hardship_add", household)
+        not in client_for("cadre").get(url).content.decode()
+    )
+
+
+def test_expense_is_recorded_shown_and_in_history(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    client = client_for("village_secretary")
+    url = household_url("expense_set", household)
+    data = {"year": YEAR - 1, "medical": "3000", "schooling": "1200", "reason": "住院"}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    record = household.expenses.get()
+    assert (record.medical, record.schooling) == (Decimal("3000"), Decimal("1200"))
+    text = client.get(household_url("household_detail", household)).content.decode()
+    assert "4200.00" in text
+    assert f"{YEAR - 1}年教育支出" in text  # labelled as an expense, not as a member field
+    assert "在校生状况" not in text
+    # a year already recorded is prefilled with its version; a stale one is refused
+    form = client.get(url + f"?year={YEAR - 1}").context["form"]
+    assert form["version"].value() == 1
+    client.post(url, {**data, "medical": "3500", "version": 1})
+    response = client.post(url, {**data, "medical": "9999", "version": 1})
+    assert response.status_code == 409
+    assert 'value="9999"' in response.content.decode()
+    assert household.expenses.get().medical == Decimal("3500")
+
+
+def test_expense_future_year_is_a_field_error(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    response = client_for("village_secretary").post(
+        household_url("expense_set", household),
+        {"year": YEAR + 1, "medical": "1", "schooling": "0", "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert "年度须在2000年至" in response.content.decode()
+
+
+def test_hardship_event_is_recorded_shown_and_in_history(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    client = client_for("township_officer")
+    spouse = household.members.get(relation="spouse")
+    response = client.post(
+        household_url("hardship_add", household),
+        {
+            "kind": "serious_illness",
+            "occurred_on": "2026-07-02",
+            "member": spouse.pk,
+            "loss": "20000",
+            "description": "确诊重病住院",
+        },
+    )
+    assert response.status_code == 302
+    event = household.hardships.get()
+    assert event.member == spouse
+    text = client.get(household_url("household_detail", household)).content.decode()
+    assert "确诊重病住院" in text
+    assert "重大疾病" in text
+    assert "serious_illness" not in text
+
+
+def test_hardship_event_errors_are_field_errors(
+    client_for: Callable[[str], Client], household: Household, users: Any
+) -> None:
+    response = client_for("village_secretary").post(
+        household_url("hardship_add", household),
+        {"kind": "accident", "occurred_on": "2099-01-01"},
+    )
+    assert response.status_code == 400
+    assert "发生日期不能晚于今天" in response.content.decode()
+    assert not household.hardships.exists()

@@ -23,6 +23,7 @@ from fupin.registry.choices import (
     Sex,
     Standard,
 )
+from fupin.registry.models import HardshipEvent
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 KEEP_HINT = _("留空则不修改")
@@ -388,3 +389,59 @@ class IncomeForm(_Form):
         if data["household_size"] is None:
             data.pop("household_size")
         return data
+
+
+class ExpenseForm(_Form):
+    year = forms.IntegerField(label=_("支出年度"), min_value=2000, max_value=2100)
+    medical = forms.DecimalField(
+        label=_("医疗支出"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        help_text=_("自付部分，元/年"),
+    )
+    schooling = forms.DecimalField(
+        label=_("教育支出"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        help_text=_("元/年"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = _reason()
+
+    EXPENSE_FIELDS = ("medical", "schooling")
+
+    def expense_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.EXPENSE_FIELDS}
+
+
+class HardshipForm(_Form):
+    kind = _choice(_("类别"), HardshipEvent.Kind.choices, empty=_("请选择"))
+    occurred_on = forms.DateField(
+        label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    member = forms.TypedChoiceField(
+        label=_("涉及成员"), coerce=int, required=False, empty_value=None
+    )
+    loss = forms.DecimalField(
+        label=_("损失或支出(元)"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("情况说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("将记入本户的历史记录"),
+    )
+
+    def __init__(self, *args: Any, members: Iterable[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("全户")), *members]
+
+    def error_key_map(self) -> dict[str, str]:
+        return {"member_id": "member"}

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:household_id>/edit/", views.household_edit, name="household_edit"),
     path("<int:household_id>/head/", views.head_change, name="head_change"),
     path("<int:household_id>/income/", views.income_set, name="income_set"),
+    path("<int:household_id>/expense/", views.expense_set, name="expense_set"),
+    path("<int:household_id>/hardship/", views.hardship_add, name="hardship_add"),
     path("<int:household_id>/members/new/", views.member_add, name="member_add"),
     path("<int:household_id>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path(

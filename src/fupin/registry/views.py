@@ -26,9 +26,14 @@ from fupin.audit.services import pii_access_record
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.masking import mask_id_number, mask_phone
 from fupin.exchange.export import household_csv_chunks
+from fupin.policy import engine as policy_engine
+from fupin.policy import selectors as policy_selectors
+from fupin.policy.reasons import CATEGORY_LABELS, CLAUSE_LABELS
 from fupin.registry import selectors, services
 from fupin.registry.choices import Relation
 from fupin.registry.forms import (
+    ExpenseForm,
+    HardshipForm,
     HeadChangeForm,
     HouseholdCreateForm,
     HouseholdEditForm,
@@ -39,7 +44,14 @@ from fupin.registry.forms import (
     MemberRemoveForm,
     apply_service_errors,
 )
-from fupin.registry.models import Household, IncomeRecord, Member
+from fupin.registry.models import (
+    HardshipEvent,
+    Household,
+    HouseholdChange,
+    HouseholdExpense,
+    IncomeRecord,
+    Member,
+)
 
 CHANNEL = "web"
 PII_HISTORY_FIELDS = ("id_number", "phone", "health")
@@ -194,6 +206,25 @@ class HistoryEntry:
     rows: list[HistoryRow]
 
 
+# Expenses and hardships keep their own field names in the history ("2025.medical", "kind"),
+# some of which a household or member field shares ("schooling"): label them by their model.
+ACTION_MODELS: dict[str, type[models.Model]] = {
+    HouseholdChange.Action.EXPENSE_SET: HouseholdExpense,
+    HouseholdChange.Action.HARDSHIP_ADD: HardshipEvent,
+}
+
+
+def _own_field(action: str, name: str) -> models.Field[Any, Any] | None:
+    model = ACTION_MODELS.get(action)
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
 def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bool]:
     """History newest first, and whether any unmasked personal value is in it."""
     changes = list(selectors.change_list(scope=scope, household=household))
@@ -208,9 +239,17 @@ def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bo
             name = field.split(".")[-1]
             has_pii = has_pii or name in PII_HISTORY_FIELDS
             label = str(row["label"])
+            own = _own_field(change.action, name)
+            if own is not None:
+                label = str(own.verbose_name)
             if "." in field:  # income changes are keyed "2019.wage"
                 label = _("%(year)s年%(label)s") % {"year": field.split(".")[0], "label": label}
-            old, new = _display_value(name, row["old"]), _display_value(name, row["new"])
+            if own is not None and own.choices:
+                labels = dict(own.choices)
+                old = str(labels.get(row["old"], row["old"])) if row["old"] else "—"
+                new = str(labels.get(row["new"], row["new"])) if row["new"] else "—"
+            else:
+                old, new = _display_value(name, row["old"]), _display_value(name, row["new"])
             if old != new:  # an empty field recorded at creation says nothing
                 rows.append(HistoryRow(label=label, old=old, new=new))
         actor = change.actor
@@ -317,6 +356,11 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "registry/household_detail.html",
         {
             "household": household,
+            "verdict": _verdict_panel(scope, household),
+            "expenses": list(household.expenses.order_by("-year")),
+            "hardships": list(
+                household.hardships.select_related("member").order_by("-occurred_on", "-pk")
+            ),
             "phone": phone,
             "other_causes": other_causes,
             "members": member_views,
@@ -325,6 +369,43 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "can_write": household.is_active and scope.can_write(household.area_code),
             "has_other_members": any(m.relation != Relation.HEAD for m in members),
         },
+    )
+
+
+@dataclass(frozen=True)
+class VerdictPanel:
+    """The latest evaluation of a household, in words (see policy.selectors)."""
+
+    view: policy_selectors.HouseholdVerdictView
+    meets_exit: bool
+    category: str
+    failed: list[str]
+    exit_reasons: list[tuple[str, str]]  # (clause label, text)
+    monitor_reasons: list[tuple[str, str]]
+    judged_for_exit: bool
+
+
+def _verdict_panel(scope: Scope, household: Household) -> VerdictPanel | None:
+    view = policy_selectors.household_verdict(scope=scope, household=household)
+    if view is None:
+        return None
+    verdict = view.verdict
+
+    def label(clause: str) -> str:
+        return str(CLAUSE_LABELS.get(clause, clause))
+
+    return VerdictPanel(
+        view=view,
+        meets_exit=view.meets_exit,
+        category=str(CATEGORY_LABELS.get(verdict.category, verdict.category)),
+        failed=[
+            str(CLAUSE_LABELS[name])
+            for name, bit in policy_engine.CLAUSES
+            if verdict.exit_fails & bit
+        ],
+        exit_reasons=[(label(r.clause), r.text) for r in view.reasons if r.kind == "exit"],
+        monitor_reasons=[(label(r.clause), r.text) for r in view.reasons if r.kind != "exit"],
+        judged_for_exit=verdict.status_group == policy_engine.G_POOR,
     )
 
 
@@ -636,6 +717,88 @@ def _income_initial(scope: Scope, household: Household, query: Mapping[str, str]
     initial = _initial(record, IncomeForm.INCOME_FIELDS)
     initial.update(year=record.year, version=record.version)
     return initial
+
+
+# --- rigid expenses and hardship events ------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expense_set(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household_for_write(request, household_id)[1]
+    status = 200
+    if request.method == "POST":
+        form = ExpenseForm(request.POST)
+        if form.is_valid():
+            refused = _submit(
+                form,
+                lambda: services.expense_record_set(
+                    actor=request.user,
+                    household_id=household.pk,
+                    year=form.cleaned_data["year"],
+                    data=form.expense_data(),
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    channel=CHANNEL,
+                ),
+            )
+            if refused is None:
+                return _to_detail(request, household)
+            status = refused
+        else:
+            status = 400
+    else:
+        form = ExpenseForm(initial=_expense_initial(household, request.GET))
+    return _form_response(
+        request,
+        "registry/expense_form.html",
+        {"form": form, "household": household, "title": _("登记刚性支出")},
+        status,
+    )
+
+
+def _expense_initial(household: Household, query: Mapping[str, str]) -> dict[str, Any]:
+    """Prefill a year already recorded (with its version, so a concurrent edit is caught)."""
+    year = query.get("year", "")
+    if not year.isdigit():
+        return {}
+    record = household.expenses.filter(year=int(year)).first()
+    if record is None:
+        return {"year": int(year)}
+    initial = _initial(record, ExpenseForm.EXPENSE_FIELDS)
+    initial.update(year=record.year, version=record.version)
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hardship_add(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope, household = _household_for_write(request, household_id)
+    members = [(m.pk, m.name) for m in selectors.member_list(scope=scope, household=household)]
+    form = HardshipForm(_posted(request), members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hardship_event_record(
+                actor=request.user,
+                household_id=household.pk,
+                kind=form.cleaned_data["kind"],
+                occurred_on=form.cleaned_data["occurred_on"],
+                member_id=form.cleaned_data["member"],
+                loss=form.cleaned_data["loss"],
+                description=form.cleaned_data["description"],
+                channel=CHANNEL,
+            )
+        except InvalidInput as exc:
+            apply_service_errors(form, exc.fields, form.error_key_map())
+        else:
+            return _to_detail(request, household)
+    status = 400 if form.is_bound else 200
+    return _form_response(
+        request,
+        "registry/hardship_form.html",
+        {"form": form, "household": household, "title": _("登记困难事件")},
+        status,
+    )
 
 
 @login_required
