@@ -259,3 +259,16 @@ def test_earlier_year_uses_that_years_line(areas: None, run_now: Any) -> None:
     assert old.params["422822"]["poverty_line"] == "3218"
     assert verdict(old, h).exit_fails == 0
     assert verdict(old, h).per_capita == Decimal("3300.00")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "first"),
+    [
+        (dt.date(2025, 12, 31), dt.date(2025, 1, 1)),
+        (dt.date(2026, 7, 15), dt.date(2025, 7, 16)),
+        (dt.date(2025, 3, 31), dt.date(2024, 4, 1)),  # 2024-03-31 + 1 day
+        (dt.date(2024, 2, 29), dt.date(2023, 3, 1)),  # no 29 February in 2023: its last day
+    ],
+)
+def test_hardship_window_is_the_twelve_months_before(as_of: dt.date, first: dt.date) -> None:
+    assert engine.hardship_window(as_of, {"hardship_window_months": 12}) == (first, as_of)

@@ -19,6 +19,7 @@ pandas) and compared row by row in the benchmark.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -119,11 +120,13 @@ def income_year(year: int, params: dict[str, Any]) -> int:
 
 
 def hardship_window(as_of: dt.date, params: dict[str, Any]) -> tuple[dt.date, dt.date]:
-    """(first day, last day) of the window in which a hardship event counts."""
+    """(first day, last day) of the window in which a hardship event counts: the N months
+    up to ``as_of`` — from the day after the same day N months earlier (the month's last
+    day when it is shorter), e.g. 2025-12-31 → 2025-01-01 … 2025-12-31."""
     months = int(params["hardship_window_months"])
     month_index = as_of.year * 12 + as_of.month - 1 - months
     year, month = divmod(month_index, 12)
-    day = min(as_of.day, 28)
+    day = min(as_of.day, calendar.monthrange(year, month + 1)[1])
     return dt.date(year, month + 1, day) + dt.timedelta(days=1), as_of
 
 
@@ -258,23 +261,22 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
         ) ev ON ev.household_id = h.id
         WHERE h.is_active AND {where}
     """
-    # Placeholders in text order: the outer expressions, then the base query.
+    # Placeholders in text order: the judged layer's expressions, then the base query.
     args: list[Any] = []
     fails = exit_fails_sql(p, args)
-    risks_args: list[Any] = []
-    risks = risks_sql(p, risks_args)
-    args.extend(risks_args)
-    for _ in range(3):  # the risk expression appears three times in the category
-        args.extend(risks_args)
+    risks = risks_sql(p, args)
     args.extend(base_args)
+    # The risk mask is computed once in the inner layer and the category read from it.
     sql = f"""
         INSERT INTO policy_householdverdict (run_id, household_id, area_code, status_group,
             people, per_capita, net_income, expenses, danger_grade, facts, exit_fails, risks,
             category)
-        SELECT {int(run_id)}, b.household_id, b.area_code, b.status_group, b.people,
-            b.per_capita, b.net_income, b.expenses, b.danger_grade, b.facts,
-            {fails}, {risks}, {category_sql(risks)}
-        FROM ({base}) b
+        SELECT {int(run_id)}, j.household_id, j.area_code, j.status_group, j.people,
+            j.per_capita, j.net_income, j.expenses, j.danger_grade, j.facts,
+            j.exit_fails, j.risks, {category_sql("j.risks", src="j")}
+        FROM (
+            SELECT b.*, {fails} AS exit_fails, {risks} AS risks FROM ({base}) b
+        ) j
     """
     return sql, args
 
@@ -290,6 +292,10 @@ def run_parts(
     total = 2 * len(parts)
     done = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The per-household member counts are a hash aggregate over every member; with
+            # the default 4 MB it spills to disk at a county's size. For this transaction only.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         for part in parts:
             sql, args = findings_sql(run_id, year, part)
             cursor.execute(sql, args)

@@ -153,7 +153,10 @@ class HouseholdVerdict(models.Model):
     """One household in one run: the values judged, the failed clauses, the category."""
 
     pk = models.CompositePrimaryKey("run_id", "household_id")
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the primary key (run, household); a second index would slow every run.
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # No FK constraint: a run is a record of its time and may outlive an edited registry.
     household_id = models.BigIntegerField()
     area_code = models.CharField(max_length=15)
@@ -183,7 +186,9 @@ class HouseholdVerdict(models.Model):
 class MemberFinding(models.Model):
     """A member behind a member-level reason (a child out of school, an uninsured member)."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     household_id = models.BigIntegerField()
     member_id = models.BigIntegerField()
     age = models.SmallIntegerField(null=True)
@@ -205,7 +210,9 @@ class AreaResult(models.Model):
         PENDING = "pending", _("数据不全，待定")
         NONE = "none", _("不评定")
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="areas")
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="areas", db_index=False
+    )
     area_code = models.CharField(max_length=12)
     level = models.CharField(max_length=16)
     households = models.IntegerField(default=0)

@@ -470,9 +470,7 @@ def what_if(
             continue
         part_args: list[Any] = []
         fails = engine.exit_fails_sql(new, part_args, src="v")
-        risks_args: list[Any] = []
-        risks = engine.risks_sql(new, risks_args, src="v")
-        part_args.extend(risks_args * 3)
+        risks = engine.risks_sql(new, part_args, src="v")
         others = sorted(r for r in run.params if r != prefix and r.startswith(prefix))
         filters = [engine._range_sql("v.area_code", prefix, part_args)]
         for inner in others:
@@ -484,7 +482,7 @@ def what_if(
         part_args.extend(view_args)
         selects.append(
             f"""SELECT v.area_code, v.status_group, v.people, v.exit_fails, v.category,
-                       {fails} AS nf, {engine.category_sql(risks, src="v")} AS nc
+                       {fails} AS nf, {risks} AS nr
                 FROM policy_householdverdict v
                 WHERE v.run_id = {int(run.pk)} AND {" AND ".join(filters)} AND ({view or "1=0"})"""
         )
@@ -502,7 +500,9 @@ def what_if(
                    SUM(CASE WHEN x.status_group = {engine.G_POOR} THEN x.people *
                        ((CASE WHEN x.nf <> 0 THEN 1 ELSE 0 END)
                         - (CASE WHEN x.exit_fails <> 0 THEN 1 ELSE 0 END)) ELSE 0 END)
-            FROM ({union}) x
+            FROM (
+                SELECT u.*, {engine.category_sql("u.nr", src="u")} AS nc FROM ({union}) u
+            ) x
             WHERE x.nf <> x.exit_fails OR x.nc <> x.category
             GROUP BY SUBSTR(x.area_code, 1, 12)
             ORDER BY 1
