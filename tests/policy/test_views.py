@@ -740,3 +740,19 @@ def test_hardship_event_errors_are_field_errors(
     assert response.status_code == 400
     assert "发生日期不能晚于今天" in response.content.decode()
     assert not household.hardships.exists()
+
+
+def test_superuser_creates_a_national_standard_with_every_parameter(
+    users: Any, django_user_model: Any
+) -> None:
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    form = client.get(reverse("policy:standard_create")).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = {k: v for k, v in data.items() if not k.startswith(ADJUST_PREFIX)}
+    data.update(region="", year="2027", poverty_line="4300")
+    response = client.post(reverse("policy:standard_create"), data)
+    assert response.status_code == 302
+    version = PolicyStandard.objects.get(region="", year=2027).versions.get()
+    assert set(version.params) == {p.key for p in P.PARAMS}
+    assert version.params["poverty_line"] == "4300"

@@ -120,7 +120,9 @@ def param_field(param: P.Param, *, required: bool = False) -> forms.Field:
     if param.kind == "rate":
         help_text = _("比率，如 0.02 即 2%")
     elif param.nullable:
-        help_text = _("留空表示不作要求")
+        help_text = _("单位：%(unit)s；留空表示不作要求") % {"unit": param.unit}
+    elif param.unit:
+        help_text = _("单位：%(unit)s") % {"unit": param.unit}
     return forms.CharField(
         label=label,
         required=False,

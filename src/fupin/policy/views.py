@@ -516,6 +516,28 @@ class HouseholdRow:
     category: str
 
 
+def _drill_down_areas(scope: Scope, run: EvaluationRun, chosen: str) -> list[tuple[str, str]]:
+    """The area filter: the run's townships, and the villages of the chosen township (all
+    villages when the actor sees no township) — never every village of a province."""
+    townships = selectors.run_areas(scope=scope, run=run, level=Area.Level.TOWNSHIP)
+    township = chosen[:9] if len(chosen) >= 9 and chosen.isdigit() else ""
+    if not township and len(townships) == 1:
+        township = prefix_of(townships[0].area_code)
+    villages = (
+        selectors.run_areas(scope=scope, run=run, parent=township, level=Area.Level.VILLAGE)
+        if township or not townships
+        else []
+    )
+    out: list[tuple[str, str]] = []
+    for t in townships:
+        out.append((prefix_of(t.area_code), getattr(t, "name", t.area_code)))
+        if prefix_of(t.area_code) == township:
+            out += [(prefix_of(v.area_code), "\u3000" + getattr(v, "name", "")) for v in villages]
+    if not townships:
+        out = [(prefix_of(v.area_code), getattr(v, "name", v.area_code)) for v in villages]
+    return out
+
+
 @login_required
 @require_GET
 def run_households(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -523,17 +545,9 @@ def run_households(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_get(scope=scope, run_id=run_id)
     if run.status != Status.DONE:
         raise NotFound(_("该批次尚未完成。"))
-    areas = selectors.run_areas(scope=scope, run=run)
-    names = {r.area_code: getattr(r, "name", r.area_code) for r in areas}
-    choices = [
-        (
-            prefix_of(r.area_code),
-            ("\u3000" if r.level == Area.Level.VILLAGE else "") + names[r.area_code],
-        )
-        for r in areas
-        if r.level in (Area.Level.TOWNSHIP, Area.Level.VILLAGE)
-    ]
-    form = RunHouseholdsFilterForm(request.GET or None, areas=choices)
+    form = RunHouseholdsFilterForm(
+        request.GET or None, areas=_drill_down_areas(scope, run, request.GET.get("area", ""))
+    )
     page = selectors.run_households(
         scope=scope,
         run=run,
@@ -544,6 +558,8 @@ def run_households(request: HttpRequest, run_id: int) -> HttpResponse:
         cursor=request.GET.get("cursor", ""),
         limit=settings.FUPIN_PAGE_SIZE,
     )
+    codes = {r.verdict.area_code[:12] for r in page.rows}
+    names = dict(area_list(scope=scope).filter(code__in=codes).values_list("code", "name"))
     statuses = dict(HouseholdStatus.choices)
     rows = [
         HouseholdRow(
