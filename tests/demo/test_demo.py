@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +21,23 @@ from fupin.accounts.scope import scope_for
 from fupin.areas.codes import parent_code, prefix_of
 from fupin.areas.models import Area
 from fupin.demo import generator
-from fupin.registry.choices import HouseholdStatus, Relation
-from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
+from fupin.policy import engine
+from fupin.policy.models import (
+    AreaResult,
+    CountyAssessment,
+    EvaluationRun,
+    HouseholdVerdict,
+    VillageFacts,
+)
+from fupin.registry.choices import Health, HouseholdStatus, Relation
+from fupin.registry.models import (
+    HardshipEvent,
+    Household,
+    HouseholdChange,
+    HouseholdExpense,
+    IncomeRecord,
+    Member,
+)
 from fupin.registry.validation import (
     check_id_number,
     check_schooling,
@@ -34,8 +50,10 @@ SEED = 4242
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
+def fast_passwords(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the demo's evaluation run writes its progress file under the data directory
+    settings.DATA_DIR = tmp_path
 
 
 def run_demo(*args: str) -> str:
@@ -57,6 +75,29 @@ def digest() -> str:
     )
     for row in rows:
         h.update("|".join(row).encode())
+    # ... nor the rigid expenses, hardship events, village facts and the assessment
+    for values in (
+        HouseholdExpense.objects.order_by("household__number", "year").values_list(
+            "household__number", "year", "medical", "schooling"
+        ),
+        HardshipEvent.objects.order_by("household__number", "occurred_on", "kind").values_list(
+            "household__number", "member__name", "kind", "occurred_on", "loss", "description"
+        ),
+        VillageFacts.objects.order_by("area__code", "year").values_list(
+            "area__code",
+            "year",
+            "collective_income",
+            "hard_road",
+            "safe_water",
+            "electricity",
+            "clinic",
+        ),
+        CountyAssessment.objects.order_by("year").values_list(
+            "year", "wrong_exit_rate", "miss_rate", "approval_rate", "missed_people"
+        ),
+    ):
+        for record in values:
+            h.update("|".join(map(str, record)).encode())
     return h.hexdigest()
 
 
@@ -346,3 +387,198 @@ def test_reset_keeps_other_users_and_audit(db: Any) -> None:
     assert get_user_model().objects.filter(pk=other.pk).exists()
     assert Household.objects.filter(~Q(area_code__startswith=generator.REGION)).count() == 0
     assert Household.objects.count() == HOUSEHOLDS
+
+
+# --- what the policy engine looks at ---------------------------------------------------
+
+
+def in_school(schooling: str) -> bool:
+    return any(schooling.startswith(prefix) for prefix, _low, _high in generator.SCHOOL_COSTS)
+
+
+def test_rigid_expenses(county: str) -> None:
+    years = Counter(HouseholdExpense.objects.values_list("household_id", flat=True))
+    # every income year for a household that has expenses, for about a quarter of them
+    assert set(years.values()) == {len(generator.INCOME_YEARS)}
+    assert set(HouseholdExpense.objects.values_list("year", flat=True)) == set(
+        generator.INCOME_YEARS
+    )
+    assert 0.15 <= len(years) / HOUSEHOLDS <= 0.35
+    assert not HouseholdExpense.objects.filter(Q(medical__lt=0) | Q(schooling__lt=0)).exists()
+    assert not HouseholdExpense.objects.filter(medical=0, schooling=0).exists()
+    # schooling costs only where someone is in school
+    students = {
+        h for h, s in Member.objects.values_list("household_id", "schooling") if in_school(s)
+    }
+    schooling = set(
+        HouseholdExpense.objects.filter(schooling__gt=0).values_list("household_id", flat=True)
+    )
+    assert schooling
+    assert schooling <= students
+    # medical costs are mostly small; where someone is seriously ill they are larger and
+    # for some of them more than the household's whole net income
+    last = generator.INCOME_YEARS[-1]
+    serious = set(
+        Member.objects.filter(health=Health.SERIOUS).values_list("household_id", flat=True)
+    )
+    medical = dict(
+        HouseholdExpense.objects.filter(year=last).values_list("household_id", "medical")
+    )
+    ill = sorted(v for h, v in medical.items() if h in serious)
+    others = sorted(v for h, v in medical.items() if h not in serious)
+    assert ill
+    assert others
+    assert ill[len(ill) // 2] > 2 * others[len(others) // 2]
+    assert others[len(others) // 2] < 3000
+    net = {
+        r.household_id: r.wage + r.business + r.property_income + r.transfer - r.business_costs
+        for r in IncomeRecord.objects.filter(year=last)
+    }
+    totals = dict(
+        HouseholdExpense.objects.filter(year=last).values_list(
+            "household_id", F("medical") + F("schooling")
+        )
+    )
+    above = [h for h, total in totals.items() if total > net[h]]
+    assert 1 <= len(above) <= 0.08 * HOUSEHOLDS
+    assert sum(h in serious for h in above) > len(above) / 2
+
+
+def test_expense_rows_name_every_column() -> None:
+    columns = {f.name for f in HouseholdExpense._meta.concrete_fields if not f.primary_key}
+    assert set(generator.EXPENSE_FIELDS) == columns
+
+
+def test_hardship_events(county: str) -> None:
+    events = list(
+        HardshipEvent.objects.select_related("household", "member").order_by("occurred_on")
+    )
+    households = {e.household_id for e in events}
+    assert 0.005 * HOUSEHOLDS <= len(households) <= 0.04 * HOUSEHOLDS
+    first = generator.REFERENCE_DATE - timedelta(days=generator.HARDSHIP_DAYS)
+    for e in events:
+        assert first <= e.occurred_on < generator.REFERENCE_DATE
+        assert e.kind in HardshipEvent.Kind.values
+        assert e.description
+        assert e.loss is None or e.loss > 0
+        if e.member is not None:
+            assert e.member.household_id == e.household_id
+        if e.kind == HardshipEvent.Kind.SERIOUS_ILLNESS:
+            assert e.member is not None
+            assert e.member.health == Health.SERIOUS
+    # each in the household's history
+    assert HouseholdChange.objects.filter(action="hardship_add").count() == len(events)
+    # never-registered households came in with a hardship: sudden hardship to monitor
+    unregistered = Household.objects.filter(status=HouseholdStatus.UNREGISTERED)
+    assert 1 <= unregistered.count() <= 0.02 * HOUSEHOLDS
+    assert set(unregistered.values_list("id", flat=True)) <= households
+    assert not unregistered.filter(
+        Q(identified_year__isnull=False) | Q(exited_year__isnull=False)
+    ).exists()
+    assert set(unregistered.values_list("household_type", flat=True)) == {"ordinary"}
+
+
+def test_hardship_kinds_mixed_illness_most_common() -> None:
+    county = generator._County(random.Random(SEED))
+    people = [generator._Person(Relation.HEAD, True, 45, "张", "汉族")]
+    kinds: Counter[str] = Counter()
+    for _ in range(2000):
+        healths = [Health.HEALTHY]
+        events = county.hardships(people, healths, unregistered=True)
+        # what brings a never-registered household in is a hardship monitoring counts
+        assert events[0].kind != HardshipEvent.Kind.OTHER
+        kinds.update(e.kind for e in events)
+        if any(e.kind == HardshipEvent.Kind.SERIOUS_ILLNESS for e in events):
+            assert healths == [Health.SERIOUS]
+    assert set(kinds) == set(HardshipEvent.Kind.values)
+    assert kinds.most_common(1)[0][0] == HardshipEvent.Kind.SERIOUS_ILLNESS
+
+
+def test_village_facts_and_assessment(county: str) -> None:
+    villages = set(Area.objects.filter(level=Area.Level.VILLAGE).values_list("id", flat=True))
+    facts = VillageFacts.objects.all()
+    assert set(facts.values_list("year", flat=True)) == set(generator.VILLAGE_FACT_YEARS)
+    assert set(facts.values_list("area_id", flat=True)) <= villages
+    for year in generator.VILLAGE_FACT_YEARS:
+        of_year = facts.filter(year=year)
+        # a few villages have not reported, the rest once each
+        assert 0.9 * len(villages) <= of_year.count() < len(villages)
+        assert of_year.values("area_id").distinct().count() == of_year.count()
+        assert not of_year.filter(collective_income__isnull=True).exists()
+        meeting = of_year.filter(collective_income__gte=generator.COLLECTIVE_INCOME_MIN).count()
+        # DEMO_FACTS.md: 95.1 % of villages have a stable collective income
+        assert 0.9 <= meeting / of_year.count() <= 0.99
+        for name in ("hard_road", "safe_water", "electricity", "clinic"):
+            assert of_year.filter(**{name: True}).count() >= 0.85 * of_year.count()
+        assert of_year.filter(
+            Q(hard_road=False) | Q(safe_water=False) | Q(electricity=False) | Q(clinic=False)
+        ).exists()
+    assessment = CountyAssessment.objects.get()
+    assert assessment.area.code == generator.COUNTY[0]
+    assert assessment.year == 2020
+    for name in (
+        "wrong_exit_rate",
+        "miss_rate",
+        "approval_rate",
+        "missed_people",
+        "wrongly_exited_people",
+    ):
+        assert getattr(assessment, name) is not None
+    assert assessment.wrong_exit_rate < Decimal("0.02")
+    assert assessment.miss_rate < Decimal("0.02")
+    assert assessment.approval_rate > Decimal("0.9")
+
+
+def test_demo_evaluates_the_county(county: str) -> None:
+    run = EvaluationRun.objects.get()
+    assert run.status == EvaluationRun.Status.DONE
+    assert run.scope_prefix == generator.REGION
+    assert run.year == generator.REFERENCE_DATE.year
+    assert f"批次 run {run.pk}" in county
+    assert run.summary["households"] == HOUSEHOLDS
+    assert HouseholdVerdict.objects.filter(run=run).count() == HOUSEHOLDS
+    # never-registered households with a counted hardship are found as sudden hardship
+    # (or as marginal, when their income is low too)
+    params = run.params[generator.REGION]
+    first, last = engine.hardship_window(date.fromisoformat(run.summary["as_of"]), params)
+    counted = set(
+        HardshipEvent.objects.filter(
+            household__status=HouseholdStatus.UNREGISTERED,
+            kind__in=params["hardship_kinds"],
+            occurred_on__range=(first, last),
+        ).values_list("household_id", flat=True)
+    )
+    assert counted
+    categories = dict(
+        HouseholdVerdict.objects.filter(run=run, household_id__in=counted).values_list(
+            "household_id", "category"
+        )
+    )
+    assert set(categories.values()) <= {"hardship", "marginal"}
+    assert len(categories) == len(counted)
+    # villages without facts for the year are pending, those short of income fail
+    village_reasons = [
+        reason
+        for reasons in AreaResult.objects.filter(run=run, level="village").values_list(
+            "reasons", flat=True
+        )
+        for reason in reasons
+        if reason["code"] == "collective_income"
+    ]
+    states = Counter(r["state"] for r in village_reasons)
+    assert states["missing"] >= 1
+    assert states["fail"] >= 1
+    assert states["pass"] > 0.85 * len(village_reasons)
+    # no third-party figures after 2020: the county's are missing
+    county_result = AreaResult.objects.get(run=run, area_code=generator.COUNTY[0])
+    assert {r["code"]: r["state"] for r in county_result.reasons}["approval_rate"] == "missing"
+
+
+def test_one_run_per_build(db: Any) -> None:
+    build()
+    build(households=50)  # kept, not rebuilt: no second run
+    assert EvaluationRun.objects.count() == 1
+    build(reset=True)  # the old run goes with the registry it judged
+    run = EvaluationRun.objects.get()
+    assert run.status == EvaluationRun.Status.DONE
+    assert HouseholdVerdict.objects.filter(run=run).count() == HOUSEHOLDS

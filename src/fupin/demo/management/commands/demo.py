@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from fupin.accounts.models import Role
 from fupin.demo import generator
+from fupin.policy.models import EvaluationRun
 
 DEFAULT_ADDR = "127.0.0.1:8000"
 ROLE_ENGLISH = {
@@ -111,9 +112,13 @@ class Command(BaseCommand):
             result = generator.build(households=households, seed=seed, progress=self._progress)
             self.stdout.write(
                 f"完成 / done: {result.households:,} 户 households, {result.members:,} 人 "
-                f"members, {result.incomes:,} 条收入 incomes, {result.areas:,} 个区划 areas "
+                f"members, {result.incomes:,} 条收入 incomes, {result.expenses:,} 条刚性支出 "
+                f"expenses, {result.hardships:,} 件困难事件 hardship events, "
+                f"{result.village_facts:,} 条村情 village facts, {result.areas:,} 个区划 areas "
                 f"in {result.seconds:,.1f} s ({result.rate:,.0f} 户/s households/s)"
             )
+        if generator.evaluation_needed():
+            self._evaluate()
         users = generator.users_ensure(seed)
         rows = [["角色 Role", "用户名 Username", "密码 Password", "区域 Area"]]
         for u in users:
@@ -142,6 +147,31 @@ class Command(BaseCommand):
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stdout.write("正在迁移数据库 / migrating the database …")
             call_command("migrate", interactive=False, verbosity=0)
+
+    def _evaluate(self) -> None:
+        year = generator.REFERENCE_DATE.year
+        self.stdout.write(
+            f"正在评估全县 {year} 年 / evaluating the county for {year} …", ending="\n"
+        )
+        self.stdout.flush()
+        run = generator.evaluate()
+        if run.status != EvaluationRun.Status.DONE:
+            self.stderr.write(f"评估未完成 / evaluation not done (run {run.pk}): {run.error}")
+            return
+        s = run.summary
+        categories = s.get("category_unstable", 0) + s.get("category_marginal", 0)
+        categories += s.get("category_hardship", 0)
+        self.stdout.write(
+            f"评估完成 / evaluated: 批次 run {run.pk}, {s.get('households', 0):,} 户 households, "
+            f"{s.get('poor_households', 0):,} 户未脱贫 still poor, "
+            f"{s.get('failing_exited', 0):,} 户已脱贫但不达标 exited below the standard, "
+            f"{categories:,} 户监测对象 to monitor "
+            f"(脱贫不稳定 unstable {s.get('category_unstable', 0):,}, "
+            f"边缘易致贫 marginal {s.get('category_marginal', 0):,}, "
+            f"突发严重困难 hardship {s.get('category_hardship', 0):,}), "
+            f"{s.get('villages_passing', 0):,}/{s.get('villages', 0):,} 村达到退出标准 "
+            f"villages meet the exit standard, in {run.seconds or 0:,.1f} s"
+        )
 
     def _progress(self, done: int, total: int, seconds: float) -> None:
         rate = done / seconds if seconds else 0.0
