@@ -143,6 +143,12 @@ def _age_sql(ref: int) -> str:
     return f"(({ref} - CAST(SUBSTR(m.id_number, 7, 8) AS INTEGER)) / 10000)"
 
 
+def optimisation_fence() -> str:
+    """Keeps a subquery a subquery: both planners would otherwise inline it and compute its
+    expressions (per-capita income, the fact mask, the risk mask) again at every use."""
+    return "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+
+
 def findings_sql(run_id: int, year: int, part: Part) -> tuple[str, list[Any]]:
     p = part.params
     ref = _date_int(age_reference(year, p))
@@ -154,12 +160,15 @@ def findings_sql(run_id: int, year: int, part: Part) -> tuple[str, list[Any]]:
     )
     uninsured = f"CASE WHEN m.medical_insurance THEN 0 ELSE {F_UNINSURED} END"
     where = part_filter("h.area_code", part, args)
+    # The partial index holds only the members this statement wants (its condition is the
+    # last line below, word for word); SQLite takes it only when told, PostgreSQL by itself.
+    findings_index = "INDEXED BY member_policy_findings" if connection.vendor == "sqlite" else ""
     sql = f"""
         INSERT INTO policy_memberfinding (run_id, household_id, member_id, age, facts)
         SELECT {int(run_id)}, x.household_id, x.member_id, x.age, x.facts FROM (
             SELECT m.household_id AS household_id, m.id AS member_id,
                    {age} AS age, ({child}) + ({uninsured}) AS facts
-            FROM registry_member m
+            FROM registry_member m {findings_index}
             JOIN registry_household h ON h.id = m.household_id
             WHERE m.is_active AND h.is_active AND {where}
               AND (NOT m.medical_insurance OR m.schooling = '{OUT_OF_SCHOOL}')
@@ -216,21 +225,37 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
     iy = income_year(year, p)
     first, last = hardship_window(as_of, p)
     base_args: list[Any] = []
-    member_args: list[Any] = []
-    member_scope = part_filter("h2.area_code", part, member_args)
     danger = _in_list(list(p["dangerous_grades"]), base_args)
     base_args.extend([iy, iy])
-    base_args.extend(member_args)
+    if connection.vendor == "sqlite":
+        # One look-up per household in the partial index member_active_household (no
+        # table rows read); SQLite would otherwise sort every member to group them.
+        people = (
+            "(SELECT COUNT(*) FROM registry_member m INDEXED BY member_active_household"
+            " WHERE m.household_id = h.id AND m.is_active)"
+        )
+        people_join = ""
+    else:
+        # PostgreSQL hashes the members of the scope once (in parallel where it can).
+        people = "COALESCE(mc.people, 0)"
+        member_scope = part_filter("h2.area_code", part, base_args)
+        people_join = f"""LEFT JOIN (
+            SELECT m.household_id, COUNT(*) AS people
+            FROM registry_member m JOIN registry_household h2 ON h2.id = m.household_id
+            WHERE m.is_active AND h2.is_active AND {member_scope}
+            GROUP BY m.household_id
+        ) mc ON mc.household_id = h.id"""
     base_args.extend([int(run_id), first, last])
     kinds = _in_list(list(p["hardship_kinds"]), base_args)
     where = part_filter("h.area_code", part, base_args)
+    fence = optimisation_fence()
     base = f"""
         SELECT h.id AS household_id, h.area_code AS area_code, h.danger_grade AS danger_grade,
           CASE WHEN h.status IN ('not_exited', 'returned') THEN {G_POOR}
                WHEN h.status = 'exited' OR (h.status IN ('monitored', 'risk_cleared')
                     AND h.exited_year IS NOT NULL) THEN {G_EXITED}
                ELSE {G_OTHER} END AS status_group,
-          COALESCE(mc.people, 0) AS people,
+          {people} AS people,
           ROUND((i.wage + i.business + i.property_income + i.transfer - i.business_costs)
                 * 1.0 / i.household_size, 2) AS per_capita,
           (i.wage + i.business + i.property_income + i.transfer - i.business_costs)
@@ -244,12 +269,7 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
         FROM registry_household h
         LEFT JOIN registry_incomerecord i ON i.household_id = h.id AND i.year = %s
         LEFT JOIN registry_householdexpense e ON e.household_id = h.id AND e.year = %s
-        LEFT JOIN (
-            SELECT m.household_id, COUNT(*) AS people
-            FROM registry_member m JOIN registry_household h2 ON h2.id = m.household_id
-            WHERE m.is_active AND h2.is_active AND {member_scope}
-            GROUP BY m.household_id
-        ) mc ON mc.household_id = h.id
+        {people_join}
         LEFT JOIN (
             SELECT household_id, MAX(facts & {F_CHILD_OUT_OF_SCHOOL})
                    + MAX(facts & {F_UNINSURED}) AS facts
@@ -259,7 +279,7 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
             SELECT DISTINCT household_id FROM registry_hardshipevent
             WHERE occurred_on >= %s AND occurred_on <= %s AND kind IN {kinds}
         ) ev ON ev.household_id = h.id
-        WHERE h.is_active AND {where}
+        WHERE h.is_active AND {where} {fence}
     """
     # Placeholders in text order: the judged layer's expressions, then the base query.
     args: list[Any] = []
@@ -275,7 +295,7 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
             j.per_capita, j.net_income, j.expenses, j.danger_grade, j.facts,
             j.exit_fails, j.risks, {category_sql("j.risks", src="j")}
         FROM (
-            SELECT b.*, {fails} AS exit_fails, {risks} AS risks FROM ({base}) b
+            SELECT b.*, {fails} AS exit_fails, {risks} AS risks FROM ({base}) b {fence}
         ) j
     """
     return sql, args

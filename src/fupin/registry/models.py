@@ -152,6 +152,18 @@ class Member(models.Model):
             models.Index(fields=["name_initials"], name="member_initials"),
             models.Index(fields=["name_pinyin"], name="member_pinyin"),
             models.Index(fields=["id_reversed"], name="member_id_reversed"),
+            # For the policy engine: active members per household as an index-only count,
+            # and the few members behind a member-level reason (uninsured, out of school)
+            # without reading every member. Its SQL repeats these conditions word for word.
+            models.Index(
+                fields=["household"], name="member_active_household", condition=Q(is_active=True)
+            ),
+            models.Index(
+                fields=["household"],
+                name="member_policy_findings",
+                condition=Q(is_active=True)
+                & (Q(medical_insurance=False) | Q(schooling="非在校生")),
+            ),
         ]
 
     def __str__(self) -> str:
