@@ -102,6 +102,12 @@ def _databases() -> dict[str, dict[str, Any]]:
         # Test runs made side by side on one server (developers, CI retries) must not
         # drop each other's test database.
         config["TEST"] = {"NAME": f"test_{config['NAME']}_{os.getpid()}"}
+        # JIT compilation costs seconds on the wide set-based statements (evaluation
+        # runs, roll-ups) and saves nothing on page queries; libpq options keep any the
+        # address already gives.
+        options = dict(config.get("OPTIONS") or {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        config["OPTIONS"] = options
     return {"default": config}
 
 

@@ -220,7 +220,9 @@ def category_sql(risks: str, src: str = "b") -> str:
     )
 
 
-def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[str, list[Any]]:
+def verdicts_sql(
+    run_id: int, year: int, as_of: dt.date, part: Part, *, most_of_table: bool = True
+) -> tuple[str, list[Any]]:
     p = part.params
     iy = income_year(year, p)
     first, last = hardship_window(as_of, p)
@@ -235,16 +237,20 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
             " WHERE m.household_id = h.id AND m.is_active)"
         )
         people_join = ""
-    else:
-        # PostgreSQL hashes the members of the scope once (in parallel where it can).
+    elif most_of_table:
+        # Counting every active member in index order is one pass with no sort or hash;
+        # the households outside the scope are left out by the join.
         people = "COALESCE(mc.people, 0)"
-        member_scope = part_filter("h2.area_code", part, base_args)
-        people_join = f"""LEFT JOIN (
+        people_join = """LEFT JOIN (
             SELECT m.household_id, COUNT(*) AS people
-            FROM registry_member m JOIN registry_household h2 ON h2.id = m.household_id
-            WHERE m.is_active AND h2.is_active AND {member_scope}
-            GROUP BY m.household_id
+            FROM registry_member m WHERE m.is_active GROUP BY m.household_id
         ) mc ON mc.household_id = h.id"""
+    else:
+        # A small part of a big registry: an index-only count per household in scope.
+        people = (
+            "(SELECT COUNT(*) FROM registry_member m WHERE m.household_id = h.id AND m.is_active)"
+        )
+        people_join = ""
     base_args.extend([int(run_id), first, last])
     kinds = _in_list(list(p["hardship_kinds"]), base_args)
     where = part_filter("h.area_code", part, base_args)
@@ -301,6 +307,24 @@ def verdicts_sql(run_id: int, year: int, as_of: dt.date, part: Part) -> tuple[st
     return sql, args
 
 
+def _most_of_table(cursor: Any, part: Part) -> bool:
+    """Whether a part holds a good share (a fifth or more) of all households: then one pass
+    over every member beats a look-up per household (PostgreSQL's plan choice)."""
+    if connection.vendor != "postgresql":
+        return False
+    cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_household'")
+    row = cursor.fetchone()
+    total = float(row[0]) if row else -1.0
+    if total <= 0:  # never analysed: small, or just loaded; counting is cheap then
+        cursor.execute("SELECT COUNT(*) FROM registry_household")
+        total = float(cursor.fetchone()[0])
+    args: list[Any] = []
+    where = part_filter("h.area_code", part, args)
+    cursor.execute(f"SELECT COUNT(*) FROM registry_household h WHERE {where}", args)
+    inside = float(cursor.fetchone()[0])
+    return total == 0 or inside >= total / 5
+
+
 def run_parts(
     run_id: int,
     year: int,
@@ -322,7 +346,9 @@ def run_parts(
             done += 1
             if progress:
                 progress("findings", done, total)
-            sql, args = verdicts_sql(run_id, year, as_of, part)
+            sql, args = verdicts_sql(
+                run_id, year, as_of, part, most_of_table=_most_of_table(cursor, part)
+            )
             cursor.execute(sql, args)
             done += 1
             if progress:

@@ -154,8 +154,14 @@ class HouseholdVerdict(models.Model):
 
     pk = models.CompositePrimaryKey("run_id", "household_id")
     # Indexed by the primary key (run, household); a second index would slow every run.
+    # No database-level constraint either: checking a million rows' run at commit costs
+    # seconds, and rows are only ever written by the run itself and deleted with it.
     run = models.ForeignKey(
-        EvaluationRun, on_delete=models.CASCADE, related_name="+", db_index=False
+        EvaluationRun,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # No FK constraint: a run is a record of its time and may outlive an edited registry.
     household_id = models.BigIntegerField()
@@ -186,8 +192,14 @@ class HouseholdVerdict(models.Model):
 class MemberFinding(models.Model):
     """A member behind a member-level reason (a child out of school, an uninsured member)."""
 
+    # No database-level constraint either: checking a million rows' run at commit costs
+    # seconds, and rows are only ever written by the run itself and deleted with it.
     run = models.ForeignKey(
-        EvaluationRun, on_delete=models.CASCADE, related_name="+", db_index=False
+        EvaluationRun,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     household_id = models.BigIntegerField()
     member_id = models.BigIntegerField()
