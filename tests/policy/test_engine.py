@@ -272,3 +272,26 @@ def test_earlier_year_uses_that_years_line(areas: None, run_now: Any) -> None:
 )
 def test_hardship_window_is_the_twelve_months_before(as_of: dt.date, first: dt.date) -> None:
     assert engine.hardship_window(as_of, {"hardship_window_months": 12}) == (first, as_of)
+
+
+def test_people_are_counted_alike_for_a_small_and_a_large_part(
+    provinces: None, run_now: Any
+) -> None:
+    # Hunan holds one household in six: PostgreSQL counts its members per household,
+    # Hubei's five by one pass over all members; SQLite always per household.
+    hubei = [make() for _ in range(5)]
+    hunan = make(
+        area_code=HUNAN_VILLAGE,
+        members=[
+            factories.member_data(name="户主"),
+            factories.member_data(name="甲", relation="son"),
+            factories.member_data(name="乙", relation="daughter", sex="female"),
+        ],
+    )
+    from fupin.registry.services import member_remove
+
+    removed = hunan.members.get(name="乙")
+    member_remove(actor=None, member_id=removed.pk, version=removed.version, reason="出嫁")
+    assert verdict(run_now("430000000000"), hunan).people == 2
+    hubei_run = run_now("420000000000")
+    assert [verdict(hubei_run, h).people for h in hubei] == [2] * 5
