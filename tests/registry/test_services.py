@@ -187,3 +187,17 @@ def test_exit_year_not_before_identification(household: Any) -> None:
             data={"status": "exited", "exited_year": 2014},
         )
     assert "exited_year" in err.value.fields
+
+
+def test_the_database_itself_refuses_a_second_active_head(household: Any) -> None:
+    # The constraint must exist on both databases, not only in the migration state.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Member.objects.create(
+            household=household,
+            name="第二户主",
+            sex="male",
+            id_number=factories.id_number(),
+            relation="head",
+        )
