@@ -105,7 +105,8 @@ def _databases() -> dict[str, dict[str, Any]]:
         # JIT compilation costs seconds on the wide set-based statements (evaluation
         # runs, roll-ups) and saves nothing on page queries; libpq options keep any the
         # address already gives.
-        options = dict(config.get("OPTIONS") or {})
+        given = config.get("OPTIONS")
+        options: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
         config["OPTIONS"] = options
     return {"default": config}

@@ -23,11 +23,13 @@ from fupin.policy import engine
 from fupin.policy import params as P
 from fupin.policy.models import (
     AreaResult,
+    CountyAssessment,
     EvaluationRun,
     HouseholdVerdict,
     MemberFinding,
     PolicyStandard,
     StandardVersion,
+    VillageFacts,
 )
 from fupin.policy.reasons import Reason, household_reasons
 from fupin.policy.rollup import area_verdict, village_reasons
@@ -57,6 +59,22 @@ def standard_current(*, standard: PolicyStandard) -> StandardVersion:
     if version is None:  # pragma: no cover - a standard is created with its first version
         raise NotFound()
     return version
+
+
+# --- village facts and county assessments ----------------------------------------------
+
+
+def village_facts_for(*, scope: Scope, areas: list[Area], year: int) -> dict[int, VillageFacts]:
+    """{area id: facts} of these villages in ``year``, those in the actor's areas only."""
+    ids = [a.pk for a in areas if scope.covers(a.code)]
+    return {f.area_id: f for f in VillageFacts.objects.filter(area_id__in=ids, year=year)}
+
+
+def county_assessments_for(
+    *, scope: Scope, areas: list[Area], year: int
+) -> dict[int, CountyAssessment]:
+    ids = [a.pk for a in areas if scope.covers(a.code)]
+    return {a.area_id: a for a in CountyAssessment.objects.filter(area_id__in=ids, year=year)}
 
 
 # --- runs -------------------------------------------------------------------------------

@@ -74,6 +74,11 @@ def may_run(actor: Any, prefix: str) -> bool:
     return _role_covers(actor, RUN_ROLES, prefix)
 
 
+def may_set_facts(actor: Any, prefix: str) -> bool:
+    """Village facts and county assessments: county admins and township officers."""
+    return _role_covers(actor, FACT_ROLES, prefix)
+
+
 # --- standards ------------------------------------------------------------------------
 
 
@@ -189,7 +194,7 @@ def _area_for_facts(actor: Any, area_code: str, level: str) -> Area:
     area = Area.objects.filter(code=area_code, level=level).first()
     if area is None or (actor is not None and not scope_for(actor).covers(area.code)):
         raise NotFound()
-    if not _role_covers(actor, FACT_ROLES, area.prefix):
+    if not may_set_facts(actor, area.prefix):
         raise AccessDenied()
     return area
 

@@ -44,11 +44,9 @@ from fupin.policy.forms import (
 )
 from fupin.policy.models import (
     AreaResult,
-    CountyAssessment,
     EvaluationRun,
     PolicyStandard,
     StandardVersion,
-    VillageFacts,
 )
 from fupin.policy.reasons import (
     CATEGORY_LABELS,
@@ -968,7 +966,7 @@ def standard_create(request: HttpRequest) -> HttpResponse:
 
 
 def _may_set_facts(user: Any, prefix: str) -> bool:
-    return services._role_covers(user, services.FACT_ROLES, prefix)
+    return services.may_set_facts(user, prefix)
 
 
 def _year(value: str) -> int:
@@ -1008,10 +1006,7 @@ def facts_home(request: HttpRequest) -> HttpResponse:
     villages = list(in_scope.filter(level=Area.Level.VILLAGE))
     if township:
         villages = [v for v in villages if v.code.startswith(township)]
-    facts = {
-        f.area_id: f
-        for f in VillageFacts.objects.filter(area__in=[v.pk for v in villages], year=year)
-    }
+    facts = selectors.village_facts_for(scope=scope, areas=villages, year=year)
     village_rows = []
     for v in villages:
         record = facts.get(v.pk)
@@ -1025,10 +1020,7 @@ def facts_home(request: HttpRequest) -> HttpResponse:
         )
         village_rows.append(FactsRow(v, record, _may_set_facts(request.user, v.prefix), values))
     counties = list(in_scope.filter(level=Area.Level.COUNTY))
-    assessments = {
-        a.area_id: a
-        for a in CountyAssessment.objects.filter(area__in=[c.pk for c in counties], year=year)
-    }
+    assessments = selectors.county_assessments_for(scope=scope, areas=counties, year=year)
     county_rows = []
     for c in counties:
         assessment = assessments.get(c.pk)
@@ -1080,7 +1072,9 @@ def _facts_back(year: int, area: Area) -> HttpResponseRedirect:
 @require_http_methods(["GET", "POST"])
 def village_facts_edit(request: HttpRequest, year: int, area_code: str) -> HttpResponse:
     area = _facts_area(request, area_code, Area.Level.VILLAGE)
-    record = VillageFacts.objects.filter(area=area, year=year).first()
+    record = selectors.village_facts_for(scope=_scope(request), areas=[area], year=year).get(
+        area.pk
+    )
     status = 200
     if request.method == "POST":
         form = VillageFactsForm(request.POST)
@@ -1127,7 +1121,9 @@ def village_facts_edit(request: HttpRequest, year: int, area_code: str) -> HttpR
 @require_http_methods(["GET", "POST"])
 def county_assessment_edit(request: HttpRequest, year: int, area_code: str) -> HttpResponse:
     area = _facts_area(request, area_code, Area.Level.COUNTY)
-    record = CountyAssessment.objects.filter(area=area, year=year).first()
+    record = selectors.county_assessments_for(scope=_scope(request), areas=[area], year=year).get(
+        area.pk
+    )
     status = 200
     if request.method == "POST":
         form = CountyAssessmentForm(request.POST)
