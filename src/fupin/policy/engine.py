@@ -346,10 +346,18 @@ def run_parts(
             done += 1
             if progress:
                 progress("findings", done, total)
-            sql, args = verdicts_sql(
-                run_id, year, as_of, part, most_of_table=_most_of_table(cursor, part)
-            )
+            most = _most_of_table(cursor, part)
+            sql, args = verdicts_sql(run_id, year, as_of, part, most_of_table=most)
+            if most:
+                # Households, incomes, expenses and member counts can all be read in
+                # household order (primary key, unique (household, year), the partial
+                # member index), so merge joins stream them where the planner's hash joins
+                # would build tables of millions of rows (1M households: 9.6 s → 5.9 s;
+                # 10M: 129 s → 109 s). For this statement only.
+                cursor.execute("SET LOCAL enable_hashjoin = off")
             cursor.execute(sql, args)
+            if most:
+                cursor.execute("SET LOCAL enable_hashjoin = on")
             done += 1
             if progress:
                 progress("verdicts", done, total)
