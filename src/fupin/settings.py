@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "fupin.registry",
     "fupin.exchange",
     "fupin.policy",
+    "fupin.procedures",
     "fupin.demo",
 ]
 

@@ -1,0 +1,421 @@
+"""Every change to a procedure: open, advance a step, publish a notice, raise and resolve
+an objection, cancel. Each checks that the actor holds the role owning the step over the
+household's area, runs in one transaction (a crash leaves the procedure at its last
+completed step, nothing half-done), records the step and writes an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.accounts.scope import scope_for
+from fupin.areas.codes import prefix_of
+from fupin.audit.services import audit_write
+from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.policy import standards
+from fupin.procedures.definitions import DEFINITIONS, VILLAGE, Definition, Step
+from fupin.procedures.models import Notice, Objection, Procedure, ProcedureStep
+from fupin.procedures.workdays import period_end
+from fupin.registry.models import Household
+from fupin.registry.services import household_update
+
+State = Procedure.State
+
+
+def _definition(kind: str) -> Definition:
+    try:
+        return DEFINITIONS[kind]
+    except KeyError:
+        raise InvalidInput(fields={"kind": [_("没有这种程序")]}) from None
+
+
+def may_do(actor: Any, step: Step, area_code: str) -> bool:
+    """Whether ``actor`` holds a role owning ``step`` over an area containing ``area_code``."""
+    if actor is None:
+        return True  # the system itself (batch jobs, the CLI)
+    for role, code in scope_for(actor).roles:
+        if role in step.roles and area_code.startswith(prefix_of(code)):
+            return True
+    return False
+
+
+def _check(actor: Any, step: Step, area_code: str) -> None:
+    if actor is not None and not scope_for(actor).covers(area_code):
+        raise NotFound()
+    if not may_do(actor, step, area_code):
+        raise AccessDenied(
+            _("“%(step)s”须由%(roles)s办理。")
+            % {"step": step.label, "roles": "、".join(str(_role_label(r)) for r in step.roles)}
+        )
+
+
+def _role_label(role: str) -> Any:
+    from fupin.accounts.models import Role
+
+    return Role(role).label
+
+
+def _params(area_code: str, day: dt.date) -> dict[str, Any]:
+    return standards.effective(area_code, standards.in_force(day.year))
+
+
+def _audit(actor: Any, action: str, procedure: Procedure, channel: str) -> None:
+    audit_write(
+        actor=actor,
+        action=f"procedure.{action}",
+        object_type="procedure",
+        object_ids=[procedure.pk],
+        fields=["step"],
+        channel=channel,
+        area_code=procedure.area_code,
+    )
+
+
+def _record(
+    procedure: Procedure,
+    step: str,
+    *,
+    actor: Any,
+    note: str,
+    action: str = "done",
+    notice: Notice | None = None,
+) -> None:
+    ProcedureStep.objects.create(
+        procedure=procedure,
+        step=step,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=(note or "").strip(),
+        notice=notice,
+    )
+
+
+def _locked(procedure_id: int, version: int | None) -> Procedure:
+    procedure = Procedure.objects.select_for_update().filter(pk=procedure_id).first()
+    if procedure is None:
+        raise NotFound()
+    if version is not None and procedure.version != version:
+        raise Conflict()
+    return procedure
+
+
+def procedure_open(
+    *,
+    actor: Any,
+    kind: str,
+    household_id: int,
+    note: str = "",
+    source: str = "",
+    channel: str = "web",
+) -> Procedure:
+    """Open a procedure for a household with its first step done (an application, a
+    proposal, a report)."""
+    definition = _definition(kind)
+    household = Household.objects.filter(pk=household_id, is_active=True).first()
+    if household is None:
+        raise NotFound()
+    first = definition.steps[0]
+    _check(actor, first, household.area_code)
+    if household.status not in definition.open_statuses:
+        raise InvalidInput(
+            _("户状态为“%(status)s”，不能开始“%(kind)s”程序。")
+            % {"status": household.get_status_display(), "kind": definition.label}
+        )
+    today = timezone.localdate()
+    due_on = None
+    if definition.time_limit_param:
+        days = int(_params(household.area_code, today)[definition.time_limit_param])
+        due_on = period_end(today, days, "working").ends_on
+    with transaction.atomic():
+        if Procedure.objects.filter(household=household, kind=kind, state=State.OPEN).exists():
+            raise Conflict(_("该户已有进行中的“%(kind)s”程序。") % {"kind": definition.label})
+        procedure = Procedure.objects.create(
+            kind=kind,
+            household=household,
+            area_code=household.area_code,
+            step=first.code,
+            source=source,
+            opened_by=actor if getattr(actor, "pk", None) else None,
+            opened_on=today,
+            due_on=due_on,
+        )
+        _record(procedure, first.code, actor=actor, note=note)
+        _audit(actor, "open", procedure, channel)
+    return procedure
+
+
+def _notice_of(procedure: Procedure) -> Notice | None:
+    return procedure.notices.filter(step=procedure.step).order_by("-published_at", "-id").first()
+
+
+def _check_notice_passed(procedure: Procedure) -> None:
+    """The step after a notice: the period is over and no objection is still open."""
+    notice = _notice_of(procedure)
+    if notice is None:  # pragma: no cover - a notice step is only reached by publishing
+        raise InvalidInput(_("找不到该步骤的公示。"))
+    today = timezone.localdate()
+    if today <= notice.ends_on:
+        raise InvalidInput(
+            _("公示期至 %(end)s 结束，期满后（%(next)s 起）才能办理下一步。")
+            % {
+                "end": notice.ends_on.isoformat(),
+                "next": (notice.ends_on + dt.timedelta(days=1)).isoformat(),
+            }
+        )
+    if procedure.objections.filter(notice=notice, status=Objection.Status.OPEN).exists():
+        raise InvalidInput(_("公示期间有未处理的异议，须先核查并记录结论。"))
+
+
+def _apply_outcome(actor: Any, procedure: Procedure, definition: Definition, channel: str) -> None:
+    household = Household.objects.get(pk=procedure.household_id)
+    data: dict[str, Any] = {"status": definition.outcome_status}
+    year = timezone.localdate().year
+    if definition.kind == "identification" and household.identified_year is None:
+        data["identified_year"] = year
+    if definition.kind == "exit":
+        data["exited_year"] = year
+    household_update(
+        actor=actor,
+        household_id=household.pk,
+        version=household.version,
+        data=data,
+        reason=str(
+            _("%(kind)s程序办结（程序 %(id)s）") % {"kind": definition.label, "id": procedure.pk}
+        ),
+        channel=channel,
+    )
+
+
+def procedure_advance(
+    *,
+    actor: Any,
+    procedure_id: int,
+    step: str,
+    version: int | None = None,
+    note: str = "",
+    channel: str = "web",
+) -> Procedure:
+    """Do ``step``, which must be the procedure's next one (naming it makes a repeated
+    click harmless). Notice steps are done by publishing a notice instead."""
+    with transaction.atomic():
+        procedure = _locked(procedure_id, version)
+        definition = _definition(procedure.kind)
+        if procedure.state != State.OPEN:
+            raise InvalidInput(_("该程序已结束。"))
+        nxt = definition.next_step(procedure.step)
+        if nxt is None or nxt.code != step:
+            raise Conflict(_("该程序已不在这一步，请刷新后再办理。"))
+        _check(actor, nxt, procedure.area_code)
+        if nxt.is_notice:
+            raise InvalidInput(_("公示步骤须通过“发布公示”办理。"))
+        current = definition.steps[definition.index(procedure.step)]
+        if current.is_notice:
+            _check_notice_passed(procedure)
+        last = definition.next_step(nxt.code) is None
+        Procedure.objects.filter(pk=procedure.pk).update(
+            step=nxt.code,
+            version=F("version") + 1,
+            state=State.DONE if last else State.OPEN,
+            closed_at=timezone.now() if last else None,
+        )
+        procedure.refresh_from_db()
+        _record(procedure, nxt.code, actor=actor, note=note)
+        if last and definition.outcome_status:
+            _apply_outcome(actor, procedure, definition, channel)
+        _audit(actor, f"advance.{nxt.code}", procedure, channel)
+    return procedure
+
+
+def notice_publish(
+    *,
+    actor: Any,
+    procedure_ids: Sequence[int],
+    title: str = "",
+    starts_on: dt.date | None = None,
+    channel: str = "web",
+) -> Notice:
+    """Publish one notice for procedures whose next step is the same notice (a village's
+    batch): its period comes from the standard in force for the first household's area."""
+    ids = sorted(set(int(i) for i in procedure_ids))
+    if not ids:
+        raise InvalidInput(_("请选择要公示的户。"))
+    starts_on = starts_on or timezone.localdate()
+    if starts_on < timezone.localdate():
+        raise InvalidInput(fields={"starts_on": [_("公示不能从过去的日期开始")]})
+    with transaction.atomic():
+        procedures = list(Procedure.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        if len(procedures) != len(ids):
+            raise NotFound()
+        kinds = {p.kind for p in procedures}
+        steps = {p.step for p in procedures}
+        if len(kinds) != 1 or len(steps) != 1 or any(p.state != State.OPEN for p in procedures):
+            raise InvalidInput(_("一次公示的户须处于同一程序的同一步骤。"))
+        definition = _definition(procedures[0].kind)
+        nxt = definition.next_step(procedures[0].step)
+        if nxt is None or not nxt.is_notice:
+            raise InvalidInput(_("这些户的下一步不是公示。"))
+        village = {p.area_code[:12] for p in procedures}
+        if len(village) != 1 and nxt.roles == VILLAGE:
+            raise InvalidInput(_("村内公示只能包含同一个村的户。"))
+        common = _common_prefix([p.area_code for p in procedures])
+        for p in procedures:
+            _check(actor, nxt, p.area_code)
+        params = _params(procedures[0].area_code, starts_on)
+        days = int(params[nxt.notice_days_param])
+        day_kind = str(params["notice_day_kind"])
+        period = period_end(starts_on, days, day_kind)
+        notice = Notice.objects.create(
+            kind=definition.kind,
+            step=nxt.code,
+            area_code=common,
+            title=(title or "").strip()[:200]
+            or str(
+                _("%(kind)s%(step)s（%(n)s户）")
+                % {"kind": definition.label, "step": nxt.label, "n": len(procedures)}
+            ),
+            starts_on=starts_on,
+            ends_on=period.ends_on,
+            day_kind=day_kind,
+            days=days,
+            calendar_known=period.calendar_known,
+            published_by=actor if getattr(actor, "pk", None) else None,
+        )
+        notice.procedures.set(procedures)
+        Procedure.objects.filter(pk__in=ids).update(step=nxt.code, version=F("version") + 1)
+        for p in procedures:
+            _record(p, nxt.code, actor=actor, note="", notice=notice)
+            _audit(actor, f"notice.{nxt.code}", p, channel)
+    return notice
+
+
+def _common_prefix(codes: list[str]) -> str:
+    first, last = min(codes), max(codes)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def objection_raise(
+    *,
+    notice_id: int,
+    procedure_id: int,
+    text: str,
+    name: str = "",
+    contact: str = "",
+    actor: Any = None,
+    channel: str = "public",
+) -> Objection:
+    """Anyone may object to a household on a notice until its procedure moves on: on the
+    public page (no login) or in person, recorded by a cadre."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(fields={"text": [_("请写明异议的内容")]})
+    if len(text) > 2000:
+        raise InvalidInput(fields={"text": [_("最多 2000 字")]})
+    with transaction.atomic():
+        notice = Notice.objects.filter(pk=notice_id).first()
+        procedure = (
+            Procedure.objects.select_for_update().filter(pk=procedure_id, notices=notice).first()
+            if notice
+            else None
+        )
+        if notice is None or procedure is None:
+            raise NotFound()
+        if procedure.step != notice.step or procedure.state != State.OPEN:
+            raise InvalidInput(_("该户的公示已结束，异议请向乡镇反映。"))
+        if timezone.localdate() < notice.starts_on:
+            raise InvalidInput(_("公示尚未开始。"))
+        objection = Objection.objects.create(
+            notice=notice,
+            procedure=procedure,
+            channel=channel,
+            name=(name or "").strip()[:64],
+            contact=(contact or "").strip()[:64],
+            text=text,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit_write(
+            actor=actor,
+            action="procedure.objection_raise",
+            object_type="objection",
+            object_ids=[objection.pk],
+            channel=channel,
+            area_code=procedure.area_code,
+        )
+    return objection
+
+
+def objection_resolve(
+    *, actor: Any, objection_id: int, upheld: bool, finding: str, channel: str = "web"
+) -> Objection:
+    """Record the finding of an objection. Upheld, the household's review is reopened: the
+    procedure goes back to the step before that review, to be reviewed and noticed again.
+    Dismissed, the notice's step may go on once its period has ended."""
+    finding = (finding or "").strip()
+    if not finding:
+        raise InvalidInput(fields={"finding": [_("请记录核查结论")]})
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().filter(pk=objection_id).first()
+        if objection is None:
+            raise NotFound()
+        procedure = _locked(objection.procedure_id, None)
+        definition = _definition(procedure.kind)
+        notice_step = definition.steps[definition.index(objection.notice.step)]
+        _check(actor, notice_step, procedure.area_code)
+        if objection.status != Objection.Status.OPEN:
+            raise Conflict(_("该异议已处理。"))
+        objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+        objection.finding = finding
+        objection.resolved_by = actor if getattr(actor, "pk", None) else None
+        objection.resolved_at = timezone.now()
+        objection.save()
+        if upheld and procedure.step == notice_step.code and procedure.state == State.OPEN:
+            back = definition.steps[max(definition.index(notice_step.code) - 2, 0)]
+            Procedure.objects.filter(pk=procedure.pk).update(
+                step=back.code, version=F("version") + 1
+            )
+            _record(
+                procedure,
+                back.code,
+                actor=actor,
+                note=_("异议成立，退回重新评议：%(finding)s") % {"finding": finding},
+                action="reopened",
+            )
+        audit_write(
+            actor=actor,
+            action=f"procedure.objection_{objection.status}",
+            object_type="objection",
+            object_ids=[objection.pk],
+            channel=channel,
+            area_code=procedure.area_code,
+        )
+    return objection
+
+
+def procedure_cancel(
+    *, actor: Any, procedure_id: int, reason: str, version: int | None = None, channel: str = "web"
+) -> Procedure:
+    """End a procedure without its outcome (the household withdrew, was found ineligible)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("请说明终止原因")]})
+    with transaction.atomic():
+        procedure = _locked(procedure_id, version)
+        if procedure.state != State.OPEN:
+            raise InvalidInput(_("该程序已结束。"))
+        cancel_step = Step("cancelled", _("终止"), ("township_officer", "county_admin"))
+        _check(actor, cancel_step, procedure.area_code)
+        Procedure.objects.filter(pk=procedure.pk).update(
+            state=State.CANCELLED, closed_at=timezone.now(), version=F("version") + 1
+        )
+        _record(procedure, procedure.step, actor=actor, note=reason, action="cancelled")
+        _audit(actor, "cancel", procedure, channel)
+        procedure.refresh_from_db()
+    return procedure
