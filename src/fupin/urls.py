@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fupin.api import api
+from fupin.procedures import views as procedure_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="registry:household_list"), name="home"),
@@ -10,5 +11,8 @@ urlpatterns = [
     path("exchange/", include("fupin.exchange.urls")),
     path("policy/", include("fupin.policy.urls")),
     path("api/", api.urls),
+    # public, without login: notices on the web as on the village board
+    path("notices/", procedure_views.public_notice_list, name="public_notice_list"),
+    path("notices/<int:notice_id>/", procedure_views.public_notice, name="public_notice"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,168 @@
+"""Reads of procedures, within the actor's areas; and the public view of a notice, which
+needs no login and shows no ID number in full and nothing about health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from fupin.accounts.scope import Scope
+from fupin.areas.codes import prefix_q
+from fupin.areas.models import Area
+from fupin.core.errors import NotFound
+from fupin.core.masking import mask_id_number
+from fupin.procedures.definitions import DEFINITIONS, Step
+from fupin.procedures.models import Notice, Objection, Procedure, ProcedureStep
+from fupin.registry.choices import Relation
+from fupin.registry.models import Household, Member
+
+
+def procedure_list(
+    *, scope: Scope, state: str = "", kind: str = "", area: str = ""
+) -> QuerySet[Procedure]:
+    qs = Procedure.objects.filter(prefix_q("area_code", scope.prefixes)).select_related("household")
+    if state:
+        qs = qs.filter(state=state)
+    if kind in DEFINITIONS:
+        qs = qs.filter(kind=kind)
+    if area:
+        qs = qs.filter(prefix_q("area_code", [area]))
+    return qs.order_by("area_code", "id")
+
+
+def procedure_get(*, scope: Scope, procedure_id: int) -> Procedure:
+    procedure = procedure_list(scope=scope).filter(pk=procedure_id).first()
+    if procedure is None:
+        raise NotFound()
+    return procedure
+
+
+def overdue(*, scope: Scope, area: str = "", today: dt.date | None = None) -> QuerySet[Procedure]:
+    """Open procedures past their time limit, oldest deadline first."""
+    today = today or timezone.localdate()
+    return (
+        procedure_list(scope=scope, state=Procedure.State.OPEN, area=area)
+        .filter(due_on__lt=today)
+        .order_by("due_on", "id")
+    )
+
+
+def next_step(procedure: Procedure) -> Step | None:
+    if procedure.state != Procedure.State.OPEN:
+        return None
+    return DEFINITIONS[procedure.kind].next_step(procedure.step)
+
+
+@dataclass
+class TimelineEntry:
+    procedure: Procedure
+    steps: list[ProcedureStep]
+    objections: list[Objection]
+
+
+def timeline(*, scope: Scope, household: Household) -> list[TimelineEntry]:
+    """Every procedure of a household with every step and objection, newest first."""
+    if not scope.covers(household.area_code):
+        raise NotFound()
+    procedures = list(Procedure.objects.filter(household=household).order_by("-opened_on", "-id"))
+    ids = [p.pk for p in procedures]
+    steps: dict[int, list[ProcedureStep]] = {i: [] for i in ids}
+    for s in ProcedureStep.objects.filter(procedure_id__in=ids).select_related("actor", "notice"):
+        steps[s.procedure_id].append(s)
+    objections: dict[int, list[Objection]] = {i: [] for i in ids}
+    for o in Objection.objects.filter(procedure_id__in=ids).order_by("raised_at", "id"):
+        objections[o.procedure_id].append(o)
+    return [TimelineEntry(p, steps[p.pk], objections[p.pk]) for p in procedures]
+
+
+def notice_list(*, scope: Scope) -> QuerySet[Notice]:
+    return Notice.objects.filter(prefix_q("area_code", scope.prefixes)).order_by(
+        "-starts_on", "-id"
+    )
+
+
+# --- the public page -------------------------------------------------------------------
+
+
+@dataclass
+class PublicEntry:
+    procedure_id: int
+    household_number: str
+    head_name: str
+    head_id: str  # masked
+    people: int
+    group: str
+    open_objection: bool
+
+
+@dataclass
+class PublicNotice:
+    notice: Notice
+    area_name: str
+    entries: list[PublicEntry]
+    active: bool
+
+
+def public_notices(*, today: dt.date | None = None) -> QuerySet[Notice]:
+    """Notices on the public page: running ones and those ended in the last 30 days."""
+    today = today or timezone.localdate()
+    return Notice.objects.filter(ends_on__gte=today - dt.timedelta(days=30)).order_by(
+        "-starts_on", "-id"
+    )
+
+
+def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNotice:
+    """A notice as the public sees it: head's name, masked ID, household size, group."""
+    today = today or timezone.localdate()
+    notice = public_notices(today=today).filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound()
+    procedures = list(notice.procedures.select_related("household").order_by("area_code", "id"))
+    household_ids = [p.household_id for p in procedures]
+    heads: dict[int, Any] = {
+        m.household_id: m
+        for m in Member.objects.filter(
+            household_id__in=household_ids, relation=Relation.HEAD, is_active=True
+        ).only("household_id", "name", "id_number")
+    }
+    sizes = dict(
+        Member.objects.filter(household_id__in=household_ids, is_active=True)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    groups = dict(
+        Area.objects.filter(code__in={p.area_code for p in procedures}).values_list("code", "name")
+    )
+    open_ids = set(
+        Objection.objects.filter(notice=notice, status=Objection.Status.OPEN).values_list(
+            "procedure_id", flat=True
+        )
+    )
+    entries = []
+    for p in procedures:
+        head = heads.get(p.household_id)
+        entries.append(
+            PublicEntry(
+                procedure_id=p.pk,
+                household_number=p.household.number,
+                head_name=head.name if head else "",
+                head_id=mask_id_number(head.id_number) if head else "",
+                people=sizes.get(p.household_id, 0),
+                group=groups.get(p.area_code, ""),
+                open_objection=p.pk in open_ids,
+            )
+        )
+    area = Area.objects.filter(code=notice.area_code.ljust(12, "0")[:15]).first()
+    if area is None:
+        area = Area.objects.filter(code__startswith=notice.area_code).order_by("code").first()
+    return PublicNotice(
+        notice=notice,
+        area_name=area.name if area else notice.area_code,
+        entries=entries,
+        active=notice.starts_on <= today <= notice.ends_on,
+    )
