@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/", include("fupin.registry.urls")),
     path("exchange/", include("fupin.exchange.urls")),
     path("policy/", include("fupin.policy.urls")),
+    path("procedures/", include("fupin.procedures.urls")),
     path("api/", api.urls),
     # public, without login: notices on the web as on the village board
     path("notices/", procedure_views.public_notice_list, name="public_notice_list"),

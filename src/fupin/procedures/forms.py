@@ -17,3 +17,63 @@ class PublicObjectionForm(forms.Form):
     )
     # A field people do not see: a form that fills it is a robot's.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class OpenForm(forms.Form):
+    kind = forms.ChoiceField(label=_("程序"))
+    note = forms.CharField(
+        label=_("说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: object, kinds: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+
+
+class AdvanceForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(
+        label=_("办理情况"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    name = forms.CharField(label=_("提出人"), max_length=64, required=False)
+    contact = forms.CharField(label=_("联系方式"), max_length=64, required=False)
+
+
+class ResolveForm(forms.Form):
+    objection = forms.IntegerField(widget=forms.HiddenInput)
+    upheld = forms.ChoiceField(
+        label=_("核查结论"),
+        choices=[("0", _("异议不成立")), ("1", _("异议成立，退回重新评议"))],
+        widget=forms.RadioSelect,
+    )
+    finding = forms.CharField(
+        label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("终止原因"), max_length=1000)
+
+
+class BatchForm(forms.Form):
+    action = forms.ChoiceField(choices=[("advance", "advance"), ("notice", "notice")])
+    step = forms.CharField(required=False)
+    ids = forms.CharField()  # comma-separated, from the checked rows
+
+    def id_list(self) -> list[int]:
+        out = []
+        for part in self.cleaned_data["ids"].split(","):
+            part = part.strip()
+            if part.isdigit():
+                out.append(int(part))
+        return out

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from fupin.accounts.scope import Scope
@@ -51,6 +52,32 @@ def overdue(*, scope: Scope, area: str = "", today: dt.date | None = None) -> Qu
     )
 
 
+def overdue_by_township(*, scope: Scope, area: str = "") -> list[tuple[str, str, int]]:
+    """(township code, name, overdue procedures) for the overdue list's summary."""
+    counts = list(
+        overdue(scope=scope, area=area)
+        .order_by()
+        .annotate(township=Substr("area_code", 1, 9))
+        .values("township")
+        .annotate(n=Count("id"))
+        .values_list("township", "n")
+    )
+    names = area_names([t.ljust(12, "0") for t, _ in counts])
+    return sorted((t, names.get(t.ljust(12, "0"), t), n) for t, n in counts)
+
+
+def area_names(codes: list[str]) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def head_names(household_ids: list[int]) -> dict[int, str]:
+    return dict(
+        Member.objects.filter(
+            household_id__in=household_ids, relation=Relation.HEAD, is_active=True
+        ).values_list("household_id", "name")
+    )
+
+
 def next_step(procedure: Procedure) -> Step | None:
     if procedure.state != Procedure.State.OPEN:
         return None
@@ -71,7 +98,12 @@ def timeline(*, scope: Scope, household: Household) -> list[TimelineEntry]:
     procedures = list(Procedure.objects.filter(household=household).order_by("-opened_on", "-id"))
     ids = [p.pk for p in procedures]
     steps: dict[int, list[ProcedureStep]] = {i: [] for i in ids}
+    kinds = {p.pk: p.kind for p in procedures}
     for s in ProcedureStep.objects.filter(procedure_id__in=ids).select_related("actor", "notice"):
+        definition = DEFINITIONS[kinds[s.procedure_id]]
+        s.step_label = next(  # type: ignore[attr-defined]
+            (x.label for x in definition.steps if x.code == s.step), s.step
+        )
         steps[s.procedure_id].append(s)
     objections: dict[int, list[Objection]] = {i: [] for i in ids}
     for o in Objection.objects.filter(procedure_id__in=ids).order_by("raised_at", "id"):

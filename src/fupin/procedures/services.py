@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of
@@ -26,6 +27,8 @@ from fupin.registry.models import Household
 from fupin.registry.services import household_update
 
 State = Procedure.State
+# Ending a procedure without its outcome is for the township or the county.
+CANCEL_STEP = Step("cancelled", gettext_lazy("终止"), ("township_officer", "county_admin"))
 
 
 def _definition(kind: str) -> Definition:
@@ -410,8 +413,7 @@ def procedure_cancel(
         procedure = _locked(procedure_id, version)
         if procedure.state != State.OPEN:
             raise InvalidInput(_("该程序已结束。"))
-        cancel_step = Step("cancelled", _("终止"), ("township_officer", "county_admin"))
-        _check(actor, cancel_step, procedure.area_code)
+        _check(actor, CANCEL_STEP, procedure.area_code)
         Procedure.objects.filter(pk=procedure.pk).update(
             state=State.CANCELLED, closed_at=timezone.now(), version=F("version") + 1
         )
@@ -419,3 +421,29 @@ def procedure_cancel(
         _audit(actor, "cancel", procedure, channel)
         procedure.refresh_from_db()
     return procedure
+
+
+def procedures_advance(
+    *, actor: Any, procedure_ids: Sequence[int], step: str, note: str = "", channel: str = "web"
+) -> int:
+    """Take the same next step for many households (a village's exit candidates): all of
+    them or, when one may not move, none — the error names that household."""
+    ids = sorted(set(int(i) for i in procedure_ids))
+    if not ids:
+        raise InvalidInput(_("请选择要办理的户。"))
+    with transaction.atomic():
+        for procedure_id in ids:
+            try:
+                procedure_advance(
+                    actor=actor, procedure_id=procedure_id, step=step, note=note, channel=channel
+                )
+            except (InvalidInput, Conflict) as exc:
+                number = (
+                    Procedure.objects.filter(pk=procedure_id)
+                    .values_list("household__number", flat=True)
+                    .first()
+                )
+                raise type(exc)(
+                    _("户 %(number)s：%(reason)s") % {"number": number, "reason": exc.message}
+                ) from exc
+    return len(ids)

@@ -4,17 +4,32 @@ health, no phone — with a form to object."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fupin.core.errors import InvalidInput
+from fupin.accounts.scope import scope_for
+from fupin.core.errors import AccessDenied, Conflict, InvalidInput
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
-from fupin.procedures.forms import PublicObjectionForm
+from fupin.procedures.forms import (
+    AdvanceForm,
+    BatchForm,
+    CancelForm,
+    ObjectionForm,
+    OpenForm,
+    PublicObjectionForm,
+    ResolveForm,
+)
+from fupin.procedures.models import Objection, Procedure
+from fupin.registry.selectors import household_get
 
 
 @require_GET
@@ -65,4 +80,254 @@ def public_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
         "procedures/public_notice.html",
         {"view": view, "form": form, "definition": DEFINITIONS[view.notice.kind]},
         status=status,
+    )
+
+
+# --- staff pages -------------------------------------------------------------------------
+
+PAGE = 100
+
+
+def _fail(request: HttpRequest, exc: Any) -> None:
+    text = str(exc.message)
+    for errors in exc.fields.values():
+        text += " " + " ".join(str(e) for e in errors)
+    messages.error(request, text)
+
+
+def _step_label(procedure: Procedure) -> Any:
+    definition = DEFINITIONS[procedure.kind]
+    return definition.steps[definition.index(procedure.step)].label
+
+
+@login_required
+@require_GET
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if scope.is_empty:
+        raise AccessDenied()
+    kind = request.GET.get("kind", "")
+    step = request.GET.get("step", "")
+    area = request.GET.get("area", "")
+    qs = selectors.procedure_list(scope=scope, state=Procedure.State.OPEN, kind=kind, area=area)
+    if step:
+        qs = qs.filter(step=step)
+    rows = list(qs[:PAGE])
+    heads = selectors.head_names([p.household_id for p in rows])
+    nxt = {p.pk: selectors.next_step(p) for p in rows}
+    steps = sorted({(p.kind, p.step) for p in rows})
+    return render(
+        request,
+        "procedures/procedure_list.html",
+        {
+            "rows": [(p, heads.get(p.household_id, ""), nxt[p.pk], _step_label(p)) for p in rows],
+            "more": qs.count() > PAGE if len(rows) == PAGE else False,
+            "definitions": DEFINITIONS,
+            "kind": kind,
+            "step": step,
+            "area": area,
+            "batch_steps": steps,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def procedure_batch(request: HttpRequest) -> HttpResponse:
+    form = BatchForm(request.POST)
+    back = request.POST.get("back") or reverse("procedures:list")
+    if not back.startswith("/"):
+        back = reverse("procedures:list")
+    if not form.is_valid() or not form.id_list():
+        messages.error(request, _("请选择要办理的户。"))
+        return HttpResponseRedirect(back)
+    ids = form.id_list()
+    scope = scope_for(request.user)
+    for procedure_id in ids:
+        selectors.procedure_get(scope=scope, procedure_id=procedure_id)
+    try:
+        if form.cleaned_data["action"] == "notice":
+            notice = services.notice_publish(actor=request.user, procedure_ids=ids)
+            messages.success(
+                request,
+                _("已发布公示“%(title)s”，公示至 %(end)s。")
+                % {"title": notice.title, "end": notice.ends_on.isoformat()},
+            )
+        else:
+            n = services.procedures_advance(
+                actor=request.user, procedure_ids=ids, step=form.cleaned_data["step"]
+            )
+            messages.success(request, _("已办理 %(n)s 户。") % {"n": n})
+    except (InvalidInput, Conflict, AccessDenied) as exc:
+        _fail(request, exc)
+    return HttpResponseRedirect(back)
+
+
+@dataclass
+class Actions:
+    next_step: Any
+    advance: AdvanceForm | None
+    objection: ObjectionForm | None
+    resolve: list[tuple[Objection, ResolveForm]]
+    cancel: CancelForm | None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    procedure = selectors.procedure_get(scope=scope, procedure_id=procedure_id)
+    if request.method == "POST":
+        what = request.POST.get("what", "")
+        try:
+            if what == "advance":
+                form = AdvanceForm(request.POST)
+                if form.is_valid():
+                    services.procedure_advance(
+                        actor=request.user,
+                        procedure_id=procedure.pk,
+                        step=form.cleaned_data["step"],
+                        version=form.cleaned_data["version"],
+                        note=form.cleaned_data["note"],
+                    )
+                    messages.success(request, _("已办理。"))
+            elif what == "notice":
+                notice = services.notice_publish(actor=request.user, procedure_ids=[procedure.pk])
+                messages.success(
+                    request,
+                    _("已发布公示，公示至 %(end)s。") % {"end": notice.ends_on.isoformat()},
+                )
+            elif what == "objection":
+                form_o = ObjectionForm(request.POST)
+                current = procedure.notices.filter(step=procedure.step).order_by("-id").first()
+                if form_o.is_valid() and current is not None:
+                    services.objection_raise(
+                        notice_id=current.pk,
+                        procedure_id=procedure.pk,
+                        text=form_o.cleaned_data["text"],
+                        name=form_o.cleaned_data["name"],
+                        contact=form_o.cleaned_data["contact"],
+                        actor=request.user,
+                        channel="in_person",
+                    )
+                    messages.success(request, _("已登记异议。"))
+                else:
+                    messages.error(request, _("请写明异议的内容"))
+            elif what == "resolve":
+                form_r = ResolveForm(request.POST)
+                if form_r.is_valid():
+                    services.objection_resolve(
+                        actor=request.user,
+                        objection_id=form_r.cleaned_data["objection"],
+                        upheld=form_r.cleaned_data["upheld"] == "1",
+                        finding=form_r.cleaned_data["finding"],
+                    )
+                    messages.success(request, _("已记录核查结论。"))
+                else:
+                    messages.error(request, _("请记录核查结论"))
+            elif what == "cancel":
+                form_c = CancelForm(request.POST)
+                if form_c.is_valid():
+                    services.procedure_cancel(
+                        actor=request.user,
+                        procedure_id=procedure.pk,
+                        reason=form_c.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("程序已终止。"))
+                else:
+                    messages.error(request, _("请说明终止原因"))
+        except (InvalidInput, Conflict, AccessDenied) as exc:
+            _fail(request, exc)
+        return HttpResponseRedirect(reverse("procedures:detail", args=[procedure.pk]))
+    nxt = selectors.next_step(procedure)
+    may = nxt is not None and services.may_do(request.user, nxt, procedure.area_code)
+    on_notice = (
+        DEFINITIONS[procedure.kind]
+        .steps[DEFINITIONS[procedure.kind].index(procedure.step)]
+        .is_notice
+        and procedure.state == Procedure.State.OPEN
+    )
+    entry = selectors.timeline(scope=scope, household=procedure.household)
+    this = next(e for e in entry if e.procedure.pk == procedure.pk)
+    open_objections = [o for o in this.objections if o.status == Objection.Status.OPEN]
+    actions = Actions(
+        next_step=nxt,
+        advance=AdvanceForm(initial={"step": nxt.code, "version": procedure.version})
+        if may and nxt is not None and not nxt.is_notice
+        else None,
+        objection=ObjectionForm() if on_notice else None,
+        resolve=[(o, ResolveForm(initial={"objection": o.pk})) for o in open_objections],
+        cancel=CancelForm()
+        if procedure.state == Procedure.State.OPEN
+        and services.may_do(request.user, services.CANCEL_STEP, procedure.area_code)
+        else None,
+    )
+    return render(
+        request,
+        "procedures/procedure_detail.html",
+        {
+            "procedure": procedure,
+            "definition": DEFINITIONS[procedure.kind],
+            "entry_list": [this],
+            "actions": actions,
+            "may_notice": may and nxt is not None and nxt.is_notice,
+            "head": selectors.head_names([procedure.household_id]).get(procedure.household_id, ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    household = household_get(scope=scope, household_id=household_id)
+    kinds = [
+        (k, str(d.label))
+        for k, d in DEFINITIONS.items()
+        if household.status in d.open_statuses
+        and services.may_do(request.user, d.steps[0], household.area_code)
+    ]
+    if not kinds:
+        raise AccessDenied(_("该户当前状态下，您没有可以开始的程序。"))
+    form = OpenForm(request.POST or None, kinds=kinds)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                procedure = services.procedure_open(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    household_id=household.pk,
+                    note=form.cleaned_data["note"],
+                )
+            except (InvalidInput, Conflict) as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("程序已开始。"))
+                return HttpResponseRedirect(reverse("procedures:detail", args=[procedure.pk]))
+    return render(
+        request,
+        "procedures/procedure_open.html",
+        {"form": form, "household": household},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if scope.is_empty:
+        raise AccessDenied()
+    area = request.GET.get("area", "")
+    rows = list(selectors.overdue(scope=scope, area=area)[:500])
+    heads = selectors.head_names([p.household_id for p in rows])
+    return render(
+        request,
+        "procedures/overdue.html",
+        {
+            "rows": [(p, heads.get(p.household_id, "")) for p in rows],
+            "townships": selectors.overdue_by_township(scope=scope, area=area),
+        },
     )

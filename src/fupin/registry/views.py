@@ -29,6 +29,7 @@ from fupin.exchange.export import household_csv_chunks
 from fupin.policy import engine as policy_engine
 from fupin.policy import selectors as policy_selectors
 from fupin.policy.reasons import CATEGORY_LABELS, CLAUSE_LABELS
+from fupin.procedures import selectors as procedure_selectors
 from fupin.registry import selectors, services
 from fupin.registry.choices import Relation
 from fupin.registry.forms import (
@@ -357,6 +358,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         {
             "household": household,
             "verdict": _verdict_panel(scope, household),
+            "timeline": procedure_selectors.timeline(scope=scope, household=household),
             "expenses": list(household.expenses.order_by("-year")),
             "hardships": list(
                 household.hardships.select_related("member").order_by("-occurred_on", "-pk")

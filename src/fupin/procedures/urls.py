@@ -1,0 +1,13 @@
+from django.urls import path
+
+from fupin.procedures import views
+
+app_name = "procedures"
+
+urlpatterns = [
+    path("", views.procedure_list, name="list"),
+    path("batch/", views.procedure_batch, name="batch"),
+    path("overdue/", views.overdue_list, name="overdue"),
+    path("<int:procedure_id>/", views.procedure_detail, name="detail"),
+    path("open/<int:household_id>/", views.procedure_open, name="open"),
+]
