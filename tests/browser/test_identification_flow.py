@@ -44,6 +44,9 @@ def _do(page: Page, base: str, procedure_id: int, step_label: str, note: str = "
 
 
 def test_identification_flow(live_server: Any, browser: Browser, users: dict[str, Any]) -> None:  # noqa: F811
+    from fupin.policy.services import standards_install_defaults
+
+    standards_install_defaults()  # emptied by an earlier transactional test, if any
     base = live_server.url
     household = factories.household(
         status="unregistered",
@@ -133,3 +136,55 @@ def test_identification_flow(live_server: Any, browser: Browser, users: dict[str
     household.refresh_from_db()
     assert household.status == "not_exited"
     assert household.identified_year == 2026
+
+
+def test_printed_cards_and_notice(
+    live_server: Any,
+    browser: Browser,  # noqa: F811
+    users: dict[str, Any],
+) -> None:
+    """Screenshots, as printed, of a village's 明白卡 and of a village notice."""
+    from fupin.policy.services import standards_install_defaults
+    from fupin.procedures import services
+    from fupin.registry.services import income_record_set
+
+    # a transactional test empties the tables between tests, shipped standards included
+    standards_install_defaults()
+    base = live_server.url
+    households = [
+        factories.household(
+            status="not_exited",
+            members=[
+                factories.member_data(name=name),
+                factories.member_data(name=spouse, sex="female", relation="spouse"),
+            ],
+        )
+        for name, spouse in (("张国强", "李秀英"), ("王大山", "刘春花"), ("陈文华", "杨小梅"))
+    ]
+    for i, h in enumerate(households):
+        income_record_set(
+            actor=None,
+            household_id=h.pk,
+            year=2025,
+            data={"wage": str(8000 + 1500 * i), "household_size": 2},
+        )
+    clock = Clock(dt.date(2026, 6, 1))
+    with mock.patch("django.utils.timezone.localdate", new=clock):
+        ids = []
+        for h in households:
+            p = services.procedure_open(actor=None, kind="exit", household_id=h.pk)
+            for step in ("village_reviewed", "verified", "agreement_signed"):
+                services.procedure_advance(actor=None, procedure_id=p.pk, step=step)
+            ids.append(p.pk)
+        notice = services.notice_publish(actor=None, procedure_ids=ids)
+        page = _as(browser, base, "village_secretary")
+        page.emulate_media(media="print")
+        page.goto(f"{base}/procedures/cards/{factories.VILLAGE}/")
+        expect(page.get_by_role("heading", name="扶贫明白卡")).to_have_count(3)
+        page.screenshot(path=str(SHOTS / "fupin-village-cards-print.png"), full_page=True)
+        public = browser.new_context(locale="zh-CN").new_page()
+        public.emulate_media(media="print")
+        public.goto(f"{base}/notices/{notice.pk}/")
+        expect(public.get_by_role("cell", name="王大山")).to_be_visible()
+        expect(public.get_by_role("button", name="提交异议")).to_be_hidden()
+        public.screenshot(path=str(SHOTS / "fupin-notice-print.png"), full_page=True)

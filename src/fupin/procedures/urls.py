@@ -10,4 +10,6 @@ urlpatterns = [
     path("overdue/", views.overdue_list, name="overdue"),
     path("<int:procedure_id>/", views.procedure_detail, name="detail"),
     path("open/<int:household_id>/", views.procedure_open, name="open"),
+    path("card/<int:household_id>/", views.household_card, name="card"),
+    path("cards/<str:area_code>/", views.village_cards, name="village_cards"),
 ]

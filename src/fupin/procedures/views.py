@@ -16,7 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import scope_for
-from fupin.core.errors import AccessDenied, Conflict, InvalidInput
+from fupin.areas.codes import prefix_q
+from fupin.areas.models import Area
+from fupin.areas.selectors import area_get
+from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
 from fupin.procedures.forms import (
@@ -29,6 +32,7 @@ from fupin.procedures.forms import (
     ResolveForm,
 )
 from fupin.procedures.models import Objection, Procedure
+from fupin.registry.models import Household
 from fupin.registry.selectors import household_get
 
 
@@ -330,4 +334,36 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
             "rows": [(p, heads.get(p.household_id, "")) for p in rows],
             "townships": selectors.overdue_by_township(scope=scope, area=area),
         },
+    )
+
+
+@login_required
+@require_GET
+def household_card(request: HttpRequest, household_id: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    household = household_get(scope=scope, household_id=household_id)
+    return render(
+        request,
+        "procedures/cards.html",
+        {"cards": selectors.cards(scope=scope, households=[household]), "title": household.number},
+    )
+
+
+@login_required
+@require_GET
+def village_cards(request: HttpRequest, area_code: str) -> HttpResponse:
+    """Every active household of a village, one card per printed page."""
+    scope = scope_for(request.user)
+    area = area_get(scope=scope, code=area_code)
+    if area is None or area.level != Area.Level.VILLAGE:
+        raise NotFound()
+    households = list(
+        Household.objects.filter(prefix_q("area_code", [area.prefix]), is_active=True)
+        .exclude(status="unregistered")
+        .order_by("area_code", "number")
+    )
+    return render(
+        request,
+        "procedures/cards.html",
+        {"cards": selectors.cards(scope=scope, households=households), "title": area.name},
     )

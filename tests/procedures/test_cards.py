@@ -1,0 +1,54 @@
+"""明白卡: the household's card and a village's document; what it shows and hides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fupin.registry.services import income_record_set
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_household_card_and_village_document(
+    client_for: Any, users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    h = factories.household(
+        members=[
+            factories.member_data(name="张国强", health="serious"),
+            factories.member_data(name="李秀英", sex="female", relation="spouse"),
+        ],
+        phone="13812345678",
+    )
+    income_record_set(
+        actor=None, household_id=h.pk, year=2025, data={"wage": "9000", "household_size": 2}
+    )
+    others = [factories.household() for _ in range(4)]
+    factories.household(area_code=factories.OTHER_TOWNSHIP_VILLAGE)
+    secretary = client_for("village_secretary")
+    card = secretary.get(f"/procedures/card/{h.pk}/").content.decode()
+    for text in (
+        "扶贫明白卡",
+        "张国强",
+        "李秀英",
+        "一般贫困户",
+        "因病",
+        "4,500.00",
+        "2025",
+        "尚未评估",
+    ):
+        assert text in card, text
+    head_id = h.members.get(relation="head").id_number
+    assert head_id not in card and "13812345678" not in card and "患有大病" not in card
+    with django_assert_max_num_queries(20):  # the same few queries for 5 or 500 households
+        page = secretary.get(f"/procedures/cards/{factories.VILLAGE}/")
+    html = page.content.decode()
+    assert html.count('class="card-sheet"') == 5
+    assert all(o.number in html for o in others)
+    assert (
+        client_for("other_secretary").get(f"/procedures/cards/{factories.VILLAGE}/").status_code
+        == 404
+    )
+    assert client_for("other_secretary").get(f"/procedures/card/{h.pk}/").status_code == 404
