@@ -137,3 +137,42 @@ def test_overdue_lists_procedures_past_their_time_limit(
     with on(p.due_on):
         page = client_for("county_admin").get("/procedures/overdue/").content.decode()
     assert h.number not in page
+
+
+def test_evidence_is_checked_stored_and_shown_within_scope(
+    client_for: Any, users: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fupin.procedures.models import Evidence
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    procedure = open_identification(users)
+    url = f"/procedures/{procedure.pk}/"
+    cadre = client_for("cadre")
+    fake = SimpleUploadedFile("授权书.pdf", b"MZ not a pdf at all", content_type="application/pdf")
+    with on(TODAY):
+        cadre.post(url, {"what": "advance", "step": "verified", "evidence": [fake]})
+    procedure.refresh_from_db()
+    assert procedure.step == "applied"  # refused whole: nothing written
+    assert not Evidence.objects.exists() and not list(tmp_path.rglob("*.pdf"))
+    pdf = SimpleUploadedFile("授权书.pdf", b"%PDF-1.4\n%fake but well-formed enough\n")
+    photo = SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100)
+    with on(TODAY):
+        cadre.post(url, {"what": "advance", "step": "verified", "evidence": [pdf, photo]})
+    procedure.refresh_from_db()
+    assert procedure.step == "verified"
+    items = list(Evidence.objects.order_by("id"))
+    assert [(e.original_name, e.content_type) for e in items] == [
+        ("授权书.pdf", "application/pdf"),
+        ("照片.jpg", "image/jpeg"),
+    ]
+    assert "授权书" not in items[0].path  # stored under fupin's own name
+    page = client_for("village_secretary").get(f"/households/{procedure.household_id}/")
+    assert "授权书.pdf" in page.content.decode()
+    download = client_for("village_secretary").get(f"/procedures/evidence/{items[0].pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert (
+        client_for("other_secretary").get(f"/procedures/evidence/{items[0].pk}/").status_code == 404
+    )

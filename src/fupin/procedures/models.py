@@ -137,3 +137,24 @@ class ProcedureStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_id} {self.step} {self.action}"
+
+
+class Evidence(models.Model):
+    """A file behind a step: meeting minutes, a vote, a signed agreement, a photo. Stored
+    under a name fupin makes, never the uploader's; type checked by its content."""
+
+    step = models.ForeignKey(ProcedureStep, on_delete=models.PROTECT, related_name="evidence")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    path = models.CharField(max_length=200)  # relative to MEDIA_ROOT
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证明材料")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -17,7 +17,7 @@ from fupin.areas.models import Area
 from fupin.core.errors import NotFound
 from fupin.core.masking import mask_id_number
 from fupin.procedures.definitions import DEFINITIONS, Step
-from fupin.procedures.models import Notice, Objection, Procedure, ProcedureStep
+from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household, Member
 
@@ -99,16 +99,31 @@ def timeline(*, scope: Scope, household: Household) -> list[TimelineEntry]:
     ids = [p.pk for p in procedures]
     steps: dict[int, list[ProcedureStep]] = {i: [] for i in ids}
     kinds = {p.pk: p.kind for p in procedures}
+    files: dict[int, list[Evidence]] = {}
+    for item in Evidence.objects.filter(step__procedure_id__in=ids).order_by("id"):
+        files.setdefault(item.step_id, []).append(item)
     for s in ProcedureStep.objects.filter(procedure_id__in=ids).select_related("actor", "notice"):
         definition = DEFINITIONS[kinds[s.procedure_id]]
         s.step_label = next(  # type: ignore[attr-defined]
             (x.label for x in definition.steps if x.code == s.step), s.step
         )
+        s.files = files.get(s.pk, [])  # type: ignore[attr-defined]
         steps[s.procedure_id].append(s)
     objections: dict[int, list[Objection]] = {i: [] for i in ids}
     for o in Objection.objects.filter(procedure_id__in=ids).order_by("raised_at", "id"):
         objections[o.procedure_id].append(o)
     return [TimelineEntry(p, steps[p.pk], objections[p.pk]) for p in procedures]
+
+
+def evidence_get(*, scope: Scope, evidence_id: int) -> Evidence:
+    item = (
+        Evidence.objects.filter(pk=evidence_id)
+        .filter(prefix_q("step__procedure__area_code", scope.prefixes))
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
 
 
 def notice_list(*, scope: Scope) -> QuerySet[Notice]:

@@ -20,8 +20,9 @@ from fupin.areas.codes import prefix_of
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
+from fupin.procedures import evidence
 from fupin.procedures.definitions import DEFINITIONS, VILLAGE, Definition, Step
-from fupin.procedures.models import Notice, Objection, Procedure, ProcedureStep
+from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
 from fupin.procedures.workdays import period_end
 from fupin.registry.models import Household
 from fupin.registry.services import household_update
@@ -88,8 +89,8 @@ def _record(
     note: str,
     action: str = "done",
     notice: Notice | None = None,
-) -> None:
-    ProcedureStep.objects.create(
+) -> ProcedureStep:
+    return ProcedureStep.objects.create(
         procedure=procedure,
         step=step,
         action=action,
@@ -202,10 +203,16 @@ def procedure_advance(
     step: str,
     version: int | None = None,
     note: str = "",
+    files: Sequence[Any] = (),
     channel: str = "web",
 ) -> Procedure:
     """Do ``step``, which must be the procedure's next one (naming it makes a repeated
-    click harmless). Notice steps are done by publishing a notice instead."""
+    click harmless). Notice steps are done by publishing a notice instead. ``files`` are
+    the step's evidence (PDF, JPEG, PNG), checked before anything is written."""
+    if len(files) > evidence.MAX_FILES:
+        raise InvalidInput(fields={"evidence": [_("一次最多上传 10 个文件")]})
+    checked = [evidence.check(f) for f in files]
+    written: list[str] = []
     with transaction.atomic():
         procedure = _locked(procedure_id, version)
         definition = _definition(procedure.kind)
@@ -228,10 +235,26 @@ def procedure_advance(
             closed_at=timezone.now() if last else None,
         )
         procedure.refresh_from_db()
-        _record(procedure, nxt.code, actor=actor, note=note)
-        if last and definition.outcome_status:
-            _apply_outcome(actor, procedure, definition, channel)
-        _audit(actor, f"advance.{nxt.code}", procedure, channel)
+        done = _record(procedure, nxt.code, actor=actor, note=note)
+        try:
+            for c in checked:
+                path = evidence.store(procedure.pk, c)
+                written.append(path)
+                Evidence.objects.create(
+                    step=done,
+                    original_name=c.name,
+                    path=path,
+                    content_type=c.content_type,
+                    size=len(c.data),
+                    uploaded_by=actor if getattr(actor, "pk", None) else None,
+                )
+            if last and definition.outcome_status:
+                _apply_outcome(actor, procedure, definition, channel)
+            _audit(actor, f"advance.{nxt.code}", procedure, channel)
+        except BaseException:
+            # the transaction is rolled back; files written for it go too
+            evidence.remove(written)
+            raise
     return procedure
 
 

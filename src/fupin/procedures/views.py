@@ -9,9 +9,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,6 +21,7 @@ from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_get
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.procedures import evidence as evidence_files
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
 from fupin.procedures.forms import (
@@ -193,6 +195,7 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
                         step=form.cleaned_data["step"],
                         version=form.cleaned_data["version"],
                         note=form.cleaned_data["note"],
+                        files=request.FILES.getlist("evidence"),
                     )
                     messages.success(request, _("已办理。"))
             elif what == "notice":
@@ -367,3 +370,19 @@ def village_cards(request: HttpRequest, area_code: str) -> HttpResponse:
         "procedures/cards.html",
         {"cards": selectors.cards(scope=scope, households=households), "title": area.name},
     )
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """An evidence file, to whoever may see its household's procedures."""
+    item = selectors.evidence_get(scope=scope_for(request.user), evidence_id=evidence_id)
+    path = evidence_files.absolute(item.path)
+    if not path.is_file():
+        raise NotFound(_("文件已不存在。"))
+    response = FileResponse(path.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(False, item.original_name) or "attachment"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
