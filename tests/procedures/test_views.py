@@ -176,3 +176,33 @@ def test_evidence_is_checked_stored_and_shown_within_scope(
     assert (
         client_for("other_secretary").get(f"/procedures/evidence/{items[0].pk}/").status_code == 404
     )
+
+
+def test_exits_opened_from_a_runs_candidates(client_for: Any, users: dict[str, Any]) -> None:
+    from fupin.policy import services as policy_services
+    from fupin.registry.services import income_record_set
+
+    ready = factories.household(status="not_exited")
+    poor = factories.household(status="not_exited")
+    exited = factories.household(status="exited", exited_year=2019)
+    for h, wage in ((ready, "9000"), (poor, "5000"), (exited, "9000")):
+        income_record_set(
+            actor=None, household_id=h.pk, year=2025, data={"wage": wage, "household_size": 2}
+        )
+    run = policy_services.evaluation_run_create(actor=None, area_code="422822000000", year=2026)
+    policy_services.evaluation_run_execute(run_id=run.pk)
+    secretary = client_for("village_secretary")
+    with on(TODAY):
+        secretary.post("/procedures/exits-from-run/", {"run": run.pk, "area": factories.VILLAGE})
+        again = secretary.post(
+            "/procedures/exits-from-run/", {"run": run.pk, "area": factories.VILLAGE}
+        )
+    assert again.status_code == 302
+    opened = list(Procedure.objects.filter(kind="exit"))
+    assert [p.household_id for p in opened] == [ready.pk]  # once, only the candidate
+    assert opened[0].source == f"policy_run:{run.pk}"
+    with on(TODAY):
+        client_for("other_secretary").post(
+            "/procedures/exits-from-run/", {"run": run.pk, "area": factories.VILLAGE}
+        )
+    assert Procedure.objects.filter(kind="exit").count() == 1

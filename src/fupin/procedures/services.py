@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.accounts.scope import scope_for
-from fupin.areas.codes import prefix_of
+from fupin.areas.codes import prefix_of, prefix_q
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
@@ -470,3 +470,60 @@ def procedures_advance(
                     _("户 %(number)s：%(reason)s") % {"number": number, "reason": exc.message}
                 ) from exc
     return len(ids)
+
+
+def exits_open_from_run(
+    *, actor: Any, run_id: int, area_code: str, channel: str = "web"
+) -> list[Procedure]:
+    """Open exit procedures for a village's candidates of an evaluation run: registered
+    poor households that met the exit standard in it and have no exit under way. The run
+    proposes; people decide, step by step."""
+    from fupin.policy import engine as policy_engine
+    from fupin.policy import selectors as policy_selectors
+    from fupin.policy.models import EvaluationRun, HouseholdVerdict
+
+    found: EvaluationRun | None
+    if actor is not None:
+        found = policy_selectors.run_get(scope=scope_for(actor), run_id=run_id)
+    else:
+        found = EvaluationRun.objects.filter(pk=run_id).first()
+    if found is None:
+        raise NotFound()
+    run = found
+    if len(area_code) < 12 or not area_code[:12].isdigit():
+        raise InvalidInput(fields={"area": [_("请选择一个行政村")]})
+    village = area_code[:12]
+    candidate_ids = list(
+        HouseholdVerdict.objects.filter(
+            run=run,
+            status_group=policy_engine.G_POOR,
+            exit_fails=0,
+            area_code__startswith=village,
+        ).values_list("household_id", flat=True)
+    )
+    busy = set(
+        Procedure.objects.filter(
+            household_id__in=candidate_ids, kind="exit", state=State.OPEN
+        ).values_list("household_id", flat=True)
+    )
+    households = Household.objects.filter(
+        pk__in=[i for i in candidate_ids if i not in busy],
+        is_active=True,
+        status__in=DEFINITIONS["exit"].open_statuses,
+    ).order_by("area_code", "number")
+    if actor is not None:  # only the actor's own households, never a refusal halfway
+        households = households.filter(prefix_q("area_code", scope_for(actor).prefixes))
+    opened = []
+    with transaction.atomic():
+        for household in households:
+            opened.append(
+                procedure_open(
+                    actor=actor,
+                    kind="exit",
+                    household_id=household.pk,
+                    note=str(_("评估批次 %(id)s：达到退出标准") % {"id": run.pk}),
+                    source=f"policy_run:{run.pk}",
+                    channel=channel,
+                )
+            )
+    return opened

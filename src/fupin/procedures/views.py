@@ -121,7 +121,6 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     rows = list(qs[:PAGE])
     heads = selectors.head_names([p.household_id for p in rows])
     nxt = {p.pk: selectors.next_step(p) for p in rows}
-    steps = sorted({(p.kind, p.step) for p in rows})
     return render(
         request,
         "procedures/procedure_list.html",
@@ -132,7 +131,13 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "step": step,
             "area": area,
-            "batch_steps": steps,
+            "next_steps": sorted(
+                {
+                    (p.kind, n.code, str(n.label))
+                    for p in rows
+                    if (n := nxt[p.pk]) and not n.is_notice
+                }
+            ),
         },
     )
 
@@ -386,3 +391,22 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def exits_from_run(request: HttpRequest) -> HttpResponse:
+    run_id = request.POST.get("run", "")
+    area = request.POST.get("area", "").strip()
+    if not run_id.isdigit():
+        messages.error(request, _("请填写评估批次编号。"))
+        return HttpResponseRedirect(reverse("procedures:list"))
+    try:
+        opened = services.exits_open_from_run(
+            actor=request.user, run_id=int(run_id), area_code=area
+        )
+    except (InvalidInput, Conflict, AccessDenied) as exc:
+        _fail(request, exc)
+        return HttpResponseRedirect(reverse("procedures:list"))
+    messages.success(request, _("已为 %(n)s 户开始退出程序。") % {"n": len(opened)})
+    return HttpResponseRedirect(reverse("procedures:list") + f"?kind=exit&area={area[:12]}")
