@@ -28,6 +28,7 @@ from fupin.areas.api import router as areas_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
 from fupin.exchange.api import exports_router, imports_router
 from fupin.policy.api import router as policy_router
+from fupin.procedures.api import router as procedures_router
 from fupin.registry.api import router as registry_router
 
 log = logging.getLogger("fupin.api")
@@ -140,6 +141,7 @@ api.add_router("", registry_router)
 api.add_router("/imports", imports_router)
 api.add_router("/exports", exports_router)
 api.add_router("", policy_router)
+api.add_router("", procedures_router)
 
 
 # --- one error shape -----------------------------------------------------------------
