@@ -86,3 +86,27 @@ def test_exit_through_the_api(api: Any) -> None:
     assert api("other_secretary").get(f"/api/procedures/{pid}").status_code == 404
     listed = api("county_admin").get("/api/procedures?state=done").json()
     assert [p["id"] for p in listed] == [pid]
+
+
+def test_village_exit_through_the_api(api: Any) -> None:
+    from fupin.areas.models import Area
+
+    Area.objects.filter(code=factories.VILLAGE).update(
+        poverty_status="poor", poverty_identified_year=2014
+    )
+    body = {"kind": "village_exit", "area_code": factories.VILLAGE}
+    with on(TODAY):
+        refused = post(api("village_secretary"), "/api/procedures", body)
+        assert refused.status_code == 403
+        opened = post(api("township_officer"), "/api/procedures", body)
+    assert opened.status_code == 201, opened.content
+    out = opened.json()
+    assert (out["household_id"], out["household_number"], out["area_code"]) == (
+        None,
+        None,
+        factories.VILLAGE,
+    )
+    assert out["next_step"] == "township_notice"
+    listed = api("county_admin").get("/api/procedures?kind=village_exit").json()
+    assert [p["id"] for p in listed] == [out["id"]]
+    assert api("other_secretary").get("/api/procedures?kind=village_exit").json() == []

@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 
+from fupin.areas.models import Area
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.procedures import services
 from fupin.procedures.definitions import DEFINITIONS
@@ -93,17 +94,25 @@ def test_every_step_is_refused_for_roles_that_do_not_own_it(
 ) -> None:
     definition = DEFINITIONS[kind]
     status = definition.open_statuses[0]
-    h = factories.household(
-        status=status, exited_year=2019 if status in ("exited", "monitored") else None
-    )
+    subject: dict[str, Any]
+    if definition.for_village:
+        Area.objects.filter(code=factories.VILLAGE).update(
+            poverty_status=status, poverty_identified_year=2014
+        )
+        subject = {"area_code": factories.VILLAGE}
+    else:
+        h = factories.household(
+            status=status, exited_year=2019 if status in ("exited", "monitored") else None
+        )
+        subject = {"household_id": h.pk}
     first = definition.steps[0]
     for role in ("auditor", "other_secretary", "outsider", *ACTORS):
         if role in first.roles:
             continue
         with on(TODAY), pytest.raises((AccessDenied, NotFound)):
-            services.procedure_open(actor=users[role], kind=kind, household_id=h.pk)
+            services.procedure_open(actor=users[role], kind=kind, **subject)
     with on(TODAY):
-        procedure = services.procedure_open(actor=users[owner(first)], kind=kind, household_id=h.pk)
+        procedure = services.procedure_open(actor=users[owner(first)], kind=kind, **subject)
     day = TODAY
     while (nxt := definition.next_step(procedure.step)) is not None:
         for role in ("auditor", "other_secretary", "outsider", *ACTORS):
@@ -130,7 +139,11 @@ def test_every_step_is_refused_for_roles_that_do_not_own_it(
                 )
         procedure.refresh_from_db()
     assert procedure.state == Procedure.State.DONE
-    assert Household.objects.get(pk=h.pk).status == definition.outcome_status
+    if definition.for_village:
+        village = Area.objects.get(code=factories.VILLAGE)
+        assert (village.poverty_status, village.poverty_exited_year) == ("exited", 2026)
+    else:
+        assert Household.objects.get(pk=h.pk).status == definition.outcome_status
 
 
 def test_the_step_after_a_notice_waits_for_its_end(users: dict[str, Any]) -> None:

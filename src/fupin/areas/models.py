@@ -4,6 +4,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class PovertyStatus(models.TextChoices):
+    NONE = "", _("非贫困村")
+    POOR = "poor", _("贫困村")
+    EXITED = "exited", _("已退出贫困村")
+
+
 class Area(models.Model):
     class Level(models.TextChoices):
         PROVINCE = "province", _("省")
@@ -22,6 +28,17 @@ class Area(models.Model):
     boundary = models.JSONField(_("边界(GeoJSON)"), null=True, blank=True)
     # 农村户籍人口: the denominator of the incidence rate (贫困发生率) of a village.
     rural_population = models.PositiveIntegerField(_("农村户籍人口"), null=True, blank=True)
+    # A village registered as poor (贫困村), and when it left the list by the village
+    # exit procedure. Blank for every other area.
+    poverty_status = models.CharField(
+        _("贫困村状态"), max_length=8, choices=PovertyStatus.choices, blank=True, default=""
+    )
+    poverty_identified_year = models.PositiveSmallIntegerField(
+        _("贫困村识别年度"), null=True, blank=True
+    )
+    poverty_exited_year = models.PositiveSmallIntegerField(
+        _("贫困村退出年度"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["code"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fupin.areas.codes import LEVELS, level_of, parent_code
-from fupin.areas.models import Area
+from fupin.areas.models import Area, PovertyStatus
 from fupin.audit.services import audit_write
 from fupin.core.errors import InvalidInput
 
@@ -51,7 +51,8 @@ def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = 
                 errors.setdefault(where, []).append(_("边界不是有效的GeoJSON"))
         if code in parsed:
             errors.setdefault(where, []).append(_("区划代码%(code)s重复") % {"code": code})
-        parsed[code] = {"name": name, "level": level, "boundary": boundary}
+        poverty = _poverty_of(row, level, where, errors)
+        parsed[code] = {"name": name, "level": level, "boundary": boundary, "poverty": poverty}
 
     existing = dict(Area.objects.filter(code__in=list(parsed)).values_list("code", "id"))
     missing_parents = {p for code in parsed if (p := parent_code(code)) and p not in parsed} - set(
@@ -99,6 +100,21 @@ def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = 
             ]
             Area.objects.bulk_update(renamed, ["name", "boundary"], batch_size=2000)
             changed += len(renamed)
+            marked = [
+                Area(
+                    id=ids[c],
+                    poverty_status=parsed[c]["poverty"][0],
+                    poverty_identified_year=parsed[c]["poverty"][1],
+                    poverty_exited_year=parsed[c]["poverty"][2],
+                )
+                for c in batch
+                if parsed[c]["poverty"] is not None
+            ]
+            Area.objects.bulk_update(
+                marked,
+                ["poverty_status", "poverty_identified_year", "poverty_exited_year"],
+                batch_size=2000,
+            )
         audit_write(
             actor=actor,
             action="areas.load",
@@ -108,6 +124,65 @@ def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = 
             channel=channel,
         )
     return changed
+
+
+def _year(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1978 <= int(text) <= 2100:
+        raise ValueError(text)
+    return int(text)
+
+
+def _poverty_of(
+    row: Mapping[str, str], level: str, where: str, errors: dict[str, list[str]]
+) -> tuple[str, int | None, int | None] | None:
+    """A village's 贫困村 columns: the year it was registered and the year it exited.
+    None when the row has neither, so that a rename never clears them."""
+    raw_since = row.get("poor_since") or row.get("贫困村识别年度") or ""
+    raw_exited = row.get("exited_in") or row.get("贫困村退出年度") or ""
+    if not raw_since.strip() and not raw_exited.strip():
+        return None
+    if level != Area.Level.VILLAGE:
+        errors.setdefault(where, []).append(_("只有行政村可以登记为贫困村"))
+        return None
+    try:
+        since, exited = _year(raw_since), _year(raw_exited)
+    except ValueError as exc:
+        errors.setdefault(where, []).append(_("年度“%(value)s”无效") % {"value": exc.args[0]})
+        return None
+    if since is None:
+        errors.setdefault(where, []).append(_("有退出年度的贫困村须填写识别年度"))
+        return None
+    if exited is not None and exited < since:
+        errors.setdefault(where, []).append(_("贫困村退出年度早于识别年度"))
+        return None
+    return (
+        PovertyStatus.EXITED if exited is not None else PovertyStatus.POOR,
+        since,
+        exited,
+    )
+
+
+@transaction.atomic
+def village_poverty_exit(*, actor: Any, area_code: str, year: int, channel: str) -> None:
+    """Mark a registered poor village as exited: the outcome of the village exit procedure,
+    which has checked who may do it."""
+    updated = Area.objects.filter(
+        code=area_code, level=Area.Level.VILLAGE, poverty_status=PovertyStatus.POOR
+    ).update(poverty_status=PovertyStatus.EXITED, poverty_exited_year=year)
+    if updated != 1:
+        raise InvalidInput(_("该村不是未退出的贫困村。"))
+    audit_write(
+        actor=actor,
+        action="areas.village_exit",
+        object_type="area",
+        object_ids=[area_code],
+        fields=["poverty_status", "poverty_exited_year"],
+        channel=channel,
+        area_code=area_code,
+    )
 
 
 def areas_load_csv(*, actor: Any, text: str, channel: str = "cli") -> int:

@@ -35,7 +35,7 @@ from django.test.utils import override_settings
 
 from fupin.accounts.models import ApiToken, Role, RoleAssignment
 from fupin.accounts.services import user_create
-from fupin.areas.models import Area
+from fupin.areas.models import Area, PovertyStatus
 from fupin.audit.services import audit_write
 from fupin.core.bulk import bulk_insert, insert_instances
 from fupin.demo.names import (
@@ -417,9 +417,26 @@ def areas_write(villages: list[VillagePlan]) -> dict[str, int]:
         ]
         if not new:
             continue
+        if level == Area.Level.VILLAGE:
+            plans = {v.code: v for v in villages}
+            for area in new:
+                _poverty_mark(area, plans[area.code])
         Area.objects.bulk_create(new, batch_size=BATCH)
         ids.update(Area.objects.filter(code__in=[a.code for a in new]).values_list("code", "id"))
     return ids
+
+
+def _poverty_mark(area: Area, plan: VillagePlan) -> None:
+    """Registered poor villages (2014); most exited in 2016–2019, a few are still on the
+    list so that the village exit procedure has something to do."""
+    if not plan.poor:
+        return
+    area.poverty_status = PovertyStatus.POOR
+    area.poverty_identified_year = 2014
+    serial = int(plan.code[-3:])
+    if serial % 7:
+        area.poverty_status = PovertyStatus.EXITED
+        area.poverty_exited_year = 2016 + serial % 4
 
 
 # --- village and county facts --------------------------------------------------------------

@@ -43,8 +43,8 @@ class ProcedureOut(Schema):
     id: int
     kind: str
     kind_label: str
-    household_id: int
-    household_number: str
+    household_id: int | None = Field(description="None for a village's own procedure")
+    household_number: str | None
     area_code: str
     step: str
     step_label: str
@@ -66,7 +66,8 @@ class ProcedureQuery(Schema):
 
 class OpenIn(Schema):
     kind: str
-    household_id: int
+    household_id: int | None = Field(None, description="for a household's procedure")
+    area_code: str = Field("", description="the village, for the village exit")
     note: str = ""
 
 
@@ -145,7 +146,7 @@ def _procedure_out(p: Procedure, *, with_steps: bool = False) -> dict[str, Any]:
         "kind": p.kind,
         "kind_label": str(DEFINITIONS[p.kind].label),
         "household_id": p.household_id,
-        "household_number": p.household.number,
+        "household_number": p.household.number if p.household else None,
         "area_code": p.area_code,
         "step": p.step,
         "step_label": _label(p.kind, p.step),
@@ -237,6 +238,7 @@ def procedure_open(request: HttpRequest, payload: OpenIn) -> Any:
         actor=_actor(request),
         kind=payload.kind,
         household_id=payload.household_id,
+        area_code=payload.area_code,
         note=payload.note,
         channel=CHANNEL,
     )

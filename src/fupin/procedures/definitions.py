@@ -1,5 +1,6 @@
 """The procedures as explicit state machines (POLICY.md §1, §4, §5): ordered steps, the
-role that owns each, and which steps are public notices.
+role that owns each, and which steps are public notices. All are a household's but the
+village exit, which is a village's.
 
 A procedure is at the last step it completed. The next step may be taken only by its
 owning role over the household's area; the step after a notice only once the notice
@@ -44,6 +45,13 @@ class Definition:
     open_statuses: tuple[str, ...]
     # The standard's parameter giving the overall time limit in working days, if any.
     time_limit_param: str = ""
+    # "household", or "village" for a village's own procedure (its open_statuses and
+    # outcome_status are then the village's 贫困村 status).
+    level: str = "household"
+
+    @property
+    def for_village(self) -> bool:
+        return self.level == "village"
 
     def index(self, code: str) -> int:
         for i, step in enumerate(self.steps):
@@ -165,6 +173,23 @@ DEFINITIONS: dict[str, Definition] = {
             outcome_status="risk_cleared",
             open_statuses=("monitored",),
             time_limit_param="monitoring_time_limit_days",
+        ),
+        Definition(
+            kind="village_exit",
+            label=_("贫困村退出"),
+            steps=(
+                Step("proposed", _("乡镇提出（达到退出标准）"), TOWNSHIP),
+                Step(
+                    "township_notice",
+                    _("乡镇内公示"),
+                    TOWNSHIP,
+                    notice_days_param="village_exit_notice_days",
+                ),
+                Step("exited", _("县级公告退出"), COUNTY),
+            ),
+            outcome_status="exited",
+            open_statuses=("poor",),
+            level="village",
         ),
     )
 }

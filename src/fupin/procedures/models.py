@@ -20,8 +20,13 @@ class Procedure(models.Model):
     kind = models.CharField(
         _("程序"), max_length=16, choices=[(k, d.label) for k, d in DEFINITIONS.items()]
     )
+    # None for a village's own procedure (village exit): area_code is then the village.
     household = models.ForeignKey(
-        "registry.Household", on_delete=models.PROTECT, related_name="procedures"
+        "registry.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedures",
     )
     area_code = models.CharField(_("区划代码"), max_length=15)
     # The last step completed (definitions.DEFINITIONS[kind].steps).
@@ -48,11 +53,16 @@ class Procedure(models.Model):
                 fields=["household", "kind"],
                 condition=models.Q(state="open"),
                 name="procedure_one_open_per_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["area_code", "kind"],
+                condition=models.Q(state="open", household__isnull=True),
+                name="procedure_one_open_per_village",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.household_id} {self.step}"
+        return f"{self.kind} {self.household_id or self.area_code} {self.step}"
 
     @property
     def definition(self) -> Definition:

@@ -95,7 +95,24 @@ def timeline(*, scope: Scope, household: Household) -> list[TimelineEntry]:
     """Every procedure of a household with every step and objection, newest first."""
     if not scope.covers(household.area_code):
         raise NotFound()
-    procedures = list(Procedure.objects.filter(household=household).order_by("-opened_on", "-id"))
+    return _entries(Procedure.objects.filter(household=household))
+
+
+def village_timeline(*, scope: Scope, area_code: str) -> list[TimelineEntry]:
+    """Every procedure of a village itself (its exit), newest first."""
+    if not scope.covers(area_code):
+        raise NotFound()
+    return _entries(Procedure.objects.filter(household__isnull=True, area_code=area_code))
+
+
+def procedure_timeline(*, scope: Scope, procedure: Procedure) -> TimelineEntry:
+    if not scope.covers(procedure.area_code):
+        raise NotFound()
+    return _entries(Procedure.objects.filter(pk=procedure.pk))[0]
+
+
+def _entries(procedures_qs: QuerySet[Procedure]) -> list[TimelineEntry]:
+    procedures = list(procedures_qs.order_by("-opened_on", "-id"))
     ids = [p.pk for p in procedures]
     steps: dict[int, list[ProcedureStep]] = {i: [] for i in ids}
     kinds = {p.pk: p.kind for p in procedures}
@@ -152,6 +169,8 @@ class PublicNotice:
     area_name: str
     entries: list[PublicEntry]
     active: bool
+    # A notice of villages (village exit): entries name villages, not households.
+    of_villages: bool = False
 
 
 def public_notices(*, today: dt.date | None = None) -> QuerySet[Notice]:
@@ -169,6 +188,8 @@ def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNoti
     if notice is None:
         raise NotFound()
     procedures = list(notice.procedures.select_related("household").order_by("area_code", "id"))
+    if notice.kind in DEFINITIONS and DEFINITIONS[notice.kind].for_village:
+        return _public_village_notice(notice, procedures, today)
     household_ids = [p.household_id for p in procedures]
     heads: dict[int, Any] = {
         m.household_id: m
@@ -192,6 +213,7 @@ def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNoti
     )
     entries = []
     for p in procedures:
+        assert p.household is not None and p.household_id is not None  # a household notice
         head = heads.get(p.household_id)
         entries.append(
             PublicEntry(
@@ -212,6 +234,40 @@ def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNoti
         area_name=area.name if area else notice.area_code,
         entries=entries,
         active=notice.starts_on <= today <= notice.ends_on,
+    )
+
+
+def _public_village_notice(
+    notice: Notice, procedures: list[Procedure], today: dt.date
+) -> PublicNotice:
+    """A village exit notice: the villages, each with its township."""
+    codes = {p.area_code for p in procedures}
+    townships = {c[:9].ljust(12, "0") for c in codes}
+    names = area_names(sorted(codes | townships))
+    open_ids = set(
+        Objection.objects.filter(notice=notice, status=Objection.Status.OPEN).values_list(
+            "procedure_id", flat=True
+        )
+    )
+    entries = [
+        PublicEntry(
+            procedure_id=p.pk,
+            household_number="",
+            head_name=names.get(p.area_code, p.area_code),
+            head_id="",
+            people=0,
+            group=names.get(p.area_code[:9].ljust(12, "0"), ""),
+            open_objection=p.pk in open_ids,
+        )
+        for p in procedures
+    ]
+    area = Area.objects.filter(code__startswith=notice.area_code).order_by("code").first()
+    return PublicNotice(
+        notice=notice,
+        area_name=area.name if area else notice.area_code,
+        entries=entries,
+        active=notice.starts_on <= today <= notice.ends_on,
+        of_villages=True,
     )
 
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of, prefix_q
+from fupin.areas.models import Area, PovertyStatus
+from fupin.areas.services import village_poverty_exit
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
@@ -113,36 +115,53 @@ def procedure_open(
     *,
     actor: Any,
     kind: str,
-    household_id: int,
+    household_id: int | None = None,
+    area_code: str = "",
     note: str = "",
     source: str = "",
     channel: str = "web",
 ) -> Procedure:
-    """Open a procedure for a household with its first step done (an application, a
-    proposal, a report)."""
+    """Open a procedure with its first step done (an application, a proposal, a report):
+    a household's, or for the village exit, the village ``area_code``'s."""
     definition = _definition(kind)
-    household = Household.objects.filter(pk=household_id, is_active=True).first()
-    if household is None:
-        raise NotFound()
+    household: Household | None = None
+    if definition.for_village:
+        village = Area.objects.filter(code=area_code, level=Area.Level.VILLAGE).first()
+        if village is None:
+            raise NotFound()
+        where, status = village.code, village.poverty_status
+        status_label = village.get_poverty_status_display()
+    else:
+        household = Household.objects.filter(pk=household_id or 0, is_active=True).first()
+        if household is None:
+            raise NotFound()
+        where, status = household.area_code, household.status
+        status_label = household.get_status_display()
     first = definition.steps[0]
-    _check(actor, first, household.area_code)
-    if household.status not in definition.open_statuses:
+    _check(actor, first, where)
+    if status not in definition.open_statuses:
         raise InvalidInput(
-            _("户状态为“%(status)s”，不能开始“%(kind)s”程序。")
-            % {"status": household.get_status_display(), "kind": definition.label}
+            _("状态为“%(status)s”，不能开始“%(kind)s”程序。")
+            % {"status": status_label, "kind": definition.label}
         )
     today = timezone.localdate()
     due_on = None
     if definition.time_limit_param:
-        days = int(_params(household.area_code, today)[definition.time_limit_param])
+        days = int(_params(where, today)[definition.time_limit_param])
         due_on = period_end(today, days, "working").ends_on
     with transaction.atomic():
-        if Procedure.objects.filter(household=household, kind=kind, state=State.OPEN).exists():
-            raise Conflict(_("该户已有进行中的“%(kind)s”程序。") % {"kind": definition.label})
+        busy = Procedure.objects.filter(kind=kind, state=State.OPEN)
+        busy = (
+            busy.filter(household=household)
+            if household
+            else busy.filter(household__isnull=True, area_code=where)
+        )
+        if busy.exists():
+            raise Conflict(_("已有进行中的“%(kind)s”程序。") % {"kind": definition.label})
         procedure = Procedure.objects.create(
             kind=kind,
             household=household,
-            area_code=household.area_code,
+            area_code=where,
             step=first.code,
             source=source,
             opened_by=actor if getattr(actor, "pk", None) else None,
@@ -177,9 +196,12 @@ def _check_notice_passed(procedure: Procedure) -> None:
 
 
 def _apply_outcome(actor: Any, procedure: Procedure, definition: Definition, channel: str) -> None:
-    household = Household.objects.get(pk=procedure.household_id)
-    data: dict[str, Any] = {"status": definition.outcome_status}
     year = timezone.localdate().year
+    if definition.for_village:
+        village_poverty_exit(actor=actor, area_code=procedure.area_code, year=year, channel=channel)
+        return
+    household = Household.objects.get(pk=procedure.household_id or 0)
+    data: dict[str, Any] = {"status": definition.outcome_status}
     if definition.kind == "identification" and household.identified_year is None:
         data["identified_year"] = year
     if definition.kind == "exit":
@@ -461,15 +483,40 @@ def procedures_advance(
                     actor=actor, procedure_id=procedure_id, step=step, note=note, channel=channel
                 )
             except (InvalidInput, Conflict) as exc:
-                number = (
-                    Procedure.objects.filter(pk=procedure_id)
-                    .values_list("household__number", flat=True)
-                    .first()
-                )
                 raise type(exc)(
-                    _("户 %(number)s：%(reason)s") % {"number": number, "reason": exc.message}
+                    _("%(who)s：%(reason)s") % {"who": _who(procedure_id), "reason": exc.message}
                 ) from exc
     return len(ids)
+
+
+def _who(procedure_id: int) -> str:
+    """How an error names a procedure's subject: 户 <number>, or the village's name."""
+    row = (
+        Procedure.objects.filter(pk=procedure_id)
+        .values_list("household__number", "area_code")
+        .first()
+    )
+    if row is None:
+        return str(procedure_id)
+    number, code = row
+    if number:
+        return str(_("户 %(number)s") % {"number": number})
+    return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def _run_for(actor: Any, run_id: int) -> Any:
+    """An evaluation run the actor may see (any, for the system itself)."""
+    from fupin.policy import selectors as policy_selectors
+    from fupin.policy.models import EvaluationRun
+
+    found: EvaluationRun | None
+    if actor is not None:
+        found = policy_selectors.run_get(scope=scope_for(actor), run_id=run_id)
+    else:
+        found = EvaluationRun.objects.filter(pk=run_id).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def exits_open_from_run(
@@ -479,17 +526,9 @@ def exits_open_from_run(
     poor households that met the exit standard in it and have no exit under way. The run
     proposes; people decide, step by step."""
     from fupin.policy import engine as policy_engine
-    from fupin.policy import selectors as policy_selectors
-    from fupin.policy.models import EvaluationRun, HouseholdVerdict
+    from fupin.policy.models import HouseholdVerdict
 
-    found: EvaluationRun | None
-    if actor is not None:
-        found = policy_selectors.run_get(scope=scope_for(actor), run_id=run_id)
-    else:
-        found = EvaluationRun.objects.filter(pk=run_id).first()
-    if found is None:
-        raise NotFound()
-    run = found
+    run = _run_for(actor, run_id)
     if len(area_code) < 12 or not area_code[:12].isdigit():
         raise InvalidInput(fields={"area": [_("请选择一个行政村")]})
     village = area_code[:12]
@@ -522,6 +561,47 @@ def exits_open_from_run(
                     kind="exit",
                     household_id=household.pk,
                     note=str(_("评估批次 %(id)s：达到退出标准") % {"id": run.pk}),
+                    source=f"policy_run:{run.pk}",
+                    channel=channel,
+                )
+            )
+    return opened
+
+
+def village_exits_open_from_run(
+    *, actor: Any, run_id: int, area_code: str, channel: str = "web"
+) -> list[Procedure]:
+    """Open the village exit of every registered poor village under ``area_code`` (a
+    township, or the county) that met the village exit standard in an evaluation run and
+    has no village exit under way."""
+    from fupin.policy.models import AreaResult
+
+    run = _run_for(actor, run_id)
+    prefix = (area_code or "").strip()
+    if not prefix.isdigit() or len(prefix) > 12:
+        raise InvalidInput(fields={"area": [_("请填写乡镇或县的区划代码")]})
+    prefix = prefix_of(prefix.ljust(12, "0")) if len(prefix) == 12 else prefix
+    passed = AreaResult.objects.filter(
+        run=run, level="village", verdict=AreaResult.Verdict.PASS, area_code__startswith=prefix
+    ).values_list("area_code", flat=True)
+    villages = Area.objects.filter(
+        code__in=list(passed), level=Area.Level.VILLAGE, poverty_status=PovertyStatus.POOR
+    ).exclude(
+        code__in=Procedure.objects.filter(
+            kind="village_exit", state=State.OPEN, household__isnull=True
+        ).values("area_code")
+    )
+    if actor is not None:  # only the actor's own villages, never a refusal halfway
+        villages = villages.filter(prefix_q("code", scope_for(actor).prefixes))
+    opened = []
+    with transaction.atomic():
+        for village in villages.order_by("code"):
+            opened.append(
+                procedure_open(
+                    actor=actor,
+                    kind="village_exit",
+                    area_code=village.code,
+                    note=str(_("评估批次 %(id)s：达到贫困村退出标准") % {"id": run.pk}),
                     source=f"policy_run:{run.pk}",
                     channel=channel,
                 )

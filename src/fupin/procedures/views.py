@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import scope_for
-from fupin.areas.codes import prefix_q
+from fupin.areas.codes import prefix_of, prefix_q
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_get
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -101,6 +101,18 @@ def _fail(request: HttpRequest, exc: Any) -> None:
     messages.error(request, text)
 
 
+def _subjects(rows: list[Procedure]) -> dict[int, str]:
+    """Per procedure: the head's name, or for a village's own procedure, the village."""
+    heads = selectors.head_names([p.household_id for p in rows if p.household_id])
+    villages = selectors.area_names([p.area_code for p in rows if not p.household_id])
+    return {
+        p.pk: heads.get(p.household_id, "")
+        if p.household_id
+        else villages.get(p.area_code, p.area_code)
+        for p in rows
+    }
+
+
 def _step_label(procedure: Procedure) -> Any:
     definition = DEFINITIONS[procedure.kind]
     return definition.steps[definition.index(procedure.step)].label
@@ -119,13 +131,13 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     if step:
         qs = qs.filter(step=step)
     rows = list(qs[:PAGE])
-    heads = selectors.head_names([p.household_id for p in rows])
+    heads = _subjects(rows)
     nxt = {p.pk: selectors.next_step(p) for p in rows}
     return render(
         request,
         "procedures/procedure_list.html",
         {
-            "rows": [(p, heads.get(p.household_id, ""), nxt[p.pk], _step_label(p)) for p in rows],
+            "rows": [(p, heads.get(p.pk, ""), nxt[p.pk], _step_label(p)) for p in rows],
             "more": qs.count() > PAGE if len(rows) == PAGE else False,
             "definitions": DEFINITIONS,
             "kind": kind,
@@ -259,8 +271,7 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
         .is_notice
         and procedure.state == Procedure.State.OPEN
     )
-    entry = selectors.timeline(scope=scope, household=procedure.household)
-    this = next(e for e in entry if e.procedure.pk == procedure.pk)
+    this = selectors.procedure_timeline(scope=scope, procedure=procedure)
     open_objections = [o for o in this.objections if o.status == Objection.Status.OPEN]
     actions = Actions(
         next_step=nxt,
@@ -283,7 +294,7 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
             "entry_list": [this],
             "actions": actions,
             "may_notice": may and nxt is not None and nxt.is_notice,
-            "head": selectors.head_names([procedure.household_id]).get(procedure.household_id, ""),
+            "head": _subjects([procedure]).get(procedure.pk, ""),
         },
     )
 
@@ -334,12 +345,12 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         raise AccessDenied()
     area = request.GET.get("area", "")
     rows = list(selectors.overdue(scope=scope, area=area)[:500])
-    heads = selectors.head_names([p.household_id for p in rows])
+    heads = _subjects(rows)
     return render(
         request,
         "procedures/overdue.html",
         {
-            "rows": [(p, heads.get(p.household_id, "")) for p in rows],
+            "rows": [(p, heads.get(p.pk, "")) for p in rows],
             "townships": selectors.overdue_by_township(scope=scope, area=area),
         },
     )
@@ -396,17 +407,29 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 @login_required
 @require_http_methods(["POST"])
 def exits_from_run(request: HttpRequest) -> HttpResponse:
+    """Open exits proposed by an evaluation run: a village's households, or (level
+    "village") the poor villages of a township or county that met the village standard."""
     run_id = request.POST.get("run", "")
     area = request.POST.get("area", "").strip()
+    villages = request.POST.get("level") == "village"
     if not run_id.isdigit():
         messages.error(request, _("请填写评估批次编号。"))
         return HttpResponseRedirect(reverse("procedures:list"))
     try:
-        opened = services.exits_open_from_run(
-            actor=request.user, run_id=int(run_id), area_code=area
-        )
+        if villages:
+            opened = services.village_exits_open_from_run(
+                actor=request.user, run_id=int(run_id), area_code=area
+            )
+        else:
+            opened = services.exits_open_from_run(
+                actor=request.user, run_id=int(run_id), area_code=area
+            )
     except (InvalidInput, Conflict, AccessDenied) as exc:
         _fail(request, exc)
         return HttpResponseRedirect(reverse("procedures:list"))
+    if villages:
+        messages.success(request, _("已为 %(n)s 个贫困村开始退出程序。") % {"n": len(opened)})
+        where = prefix_of(area) if len(area) == 12 and area.isdigit() else area
+        return HttpResponseRedirect(reverse("procedures:list") + f"?kind=village_exit&area={where}")
     messages.success(request, _("已为 %(n)s 户开始退出程序。") % {"n": len(opened)})
     return HttpResponseRedirect(reverse("procedures:list") + f"?kind=exit&area={area[:12]}")
