@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "fupin.exchange",
     "fupin.policy",
     "fupin.procedures",
+    "fupin.assistance",
     "fupin.demo",
 ]
 

@@ -349,6 +349,42 @@ PARAMS: tuple[Param, ...] = (
         Decimal(1),
         Decimal(365),
     ),
+    Param(
+        "visit_gap_days",
+        gettext_lazy("结对户未走访超过（天）即列出"),
+        G_NORMS,
+        "int",
+        DAYS,
+        Decimal(1),
+        Decimal(365),
+    ),
+    Param(
+        "concern_days_village",
+        gettext_lazy("村级办理民情问题时限"),
+        G_NORMS,
+        "int",
+        DAYS,
+        Decimal(1),
+        Decimal(365),
+    ),
+    Param(
+        "concern_days_township",
+        gettext_lazy("乡镇办理民情问题时限"),
+        G_NORMS,
+        "int",
+        DAYS,
+        Decimal(1),
+        Decimal(365),
+    ),
+    Param(
+        "concern_days_department",
+        gettext_lazy("县直部门、县级办理民情问题时限"),
+        G_NORMS,
+        "int",
+        DAYS,
+        Decimal(1),
+        Decimal(365),
+    ),
 )
 BY_KEY = {p.key: p for p in PARAMS}
 
@@ -397,6 +433,10 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     "village_meeting_interval_days": 15,
     "township_meeting_interval_days": 30,
     "county_meeting_interval_days": 90,
+    "visit_gap_days": 30,
+    "concern_days_village": 7,
+    "concern_days_township": 15,
+    "concern_days_department": 30,
 }
 
 # POLICY.md §3: the yearly poverty line at current prices (2300 元 at 2010 prices).

@@ -55,11 +55,9 @@ def check(upload: Any) -> Checked:
     )
 
 
-def store(procedure_id: int, checked: Checked) -> str:
-    """Write the file under MEDIA_ROOT; returns its relative path."""
-    relative = (
-        Path("evidence") / str(int(procedure_id)) / (f"{secrets.token_hex(12)}.{checked.extension}")
-    )
+def store(owner_id: int, checked: Checked, *, under: str = "evidence") -> str:
+    """Write the file under MEDIA_ROOT/<under>/<owner_id>/; returns its relative path."""
+    relative = Path(under) / str(int(owner_id)) / (f"{secrets.token_hex(12)}.{checked.extension}")
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(checked.data)
