@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fupin.accounts.models import Role, RoleAssignment
-from fupin.areas.codes import PREFIX_LENGTH
+from fupin.areas.codes import PREFIX_LENGTH, prefix_of
 
 
 @dataclass(frozen=True)
@@ -97,3 +97,14 @@ def scope_for(user: Any) -> Scope:
     )
     user._fupin_scope = scope
     return scope
+
+
+def holds_role(actor: Any, roles: tuple[str, ...], area_code: str) -> bool:
+    """Whether ``actor`` holds one of ``roles`` over an area containing ``area_code``; the
+    system itself (``actor`` None: batch jobs, the CLI) always does."""
+    if actor is None:
+        return True
+    for role, code in scope_for(actor).roles:
+        if role in roles and area_code.startswith(prefix_of(code)):
+            return True
+    return False

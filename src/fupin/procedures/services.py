@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.accounts.scope import scope_for
+from fupin.accounts.scope import holds_role, scope_for
 from fupin.areas.codes import prefix_of, prefix_q
 from fupin.areas.models import Area, PovertyStatus
 from fupin.areas.services import village_poverty_exit
@@ -43,12 +43,7 @@ def _definition(kind: str) -> Definition:
 
 def may_do(actor: Any, step: Step, area_code: str) -> bool:
     """Whether ``actor`` holds a role owning ``step`` over an area containing ``area_code``."""
-    if actor is None:
-        return True  # the system itself (batch jobs, the CLI)
-    for role, code in scope_for(actor).roles:
-        if role in step.roles and area_code.startswith(prefix_of(code)):
-            return True
-    return False
+    return holds_role(actor, step.roles, area_code)
 
 
 def _check(actor: Any, step: Step, area_code: str) -> None:
