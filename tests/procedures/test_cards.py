@@ -25,7 +25,31 @@ def test_household_card_and_village_document(
     income_record_set(
         actor=None, household_id=h.pk, year=2025, data={"wage": "9000", "household_size": 2}
     )
+    from fupin.assistance import services as assistance
+
+    unit = assistance.unit_save(
+        actor=None, name="县交通运输局", kind="department", area_code="422822000000"
+    )
+    cadre = assistance.cadre_save(
+        actor=None,
+        unit_id=unit.pk,
+        name="刘志远",
+        area_code=factories.VILLAGE,
+        phone="13700002222",
+        post="副局长",
+    )
+    assistance.pairing_create(actor=None, cadre_id=cadre.pk, household_id=h.pk)
+    assistance.measure_record(
+        actor=None,
+        household_id=h.pk,
+        type_code="skills_training",
+        delivered_on="2025-04-02",
+        description="参加挖掘机技能培训",
+        amount="1200",
+    )
     others = [factories.household() for _ in range(4)]
+    for o in others[:3]:
+        assistance.pairing_create(actor=None, cadre_id=cadre.pk, household_id=o.pk)
     factories.household(area_code=factories.OTHER_TOWNSHIP_VILLAGE)
     secretary = client_for("village_secretary")
     card = secretary.get(f"/procedures/card/{h.pk}/").content.decode()
@@ -38,6 +62,9 @@ def test_household_card_and_village_document(
         "4,500.00",
         "2025",
         "尚未评估",
+        "刘志远（县交通运输局 副局长）",
+        "13700002222",  # the cadre's phone is on the card, for the household to call
+        "职业技能培训：参加挖掘机技能培训",
     ):
         assert text in card, text
     head_id = h.members.get(relation="head").id_number
@@ -46,6 +73,7 @@ def test_household_card_and_village_document(
         page = secretary.get(f"/procedures/cards/{factories.VILLAGE}/")
     html = page.content.decode()
     assert html.count('class="card-sheet"') == 5
+    assert html.count("刘志远") == 4 and html.count("尚未结对") == 1
     assert all(o.number in html for o in others)
     assert (
         client_for("other_secretary").get(f"/procedures/cards/{factories.VILLAGE}/").status_code

@@ -4,7 +4,7 @@ needs no login and shows no ID number in full and nothing about health."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -294,6 +294,8 @@ class Card:
     income_year: int | None
     verdict: Any  # HouseholdVerdict of the latest run, or None
     reasons: list[str]
+    cadre: Any = None  # the responsible cadre (Cadre with unit), or None
+    measures: list[Any] = field(default_factory=list)  # this year's and last year's
 
 
 def _age(id_number: str, today: dt.date) -> int | None:
@@ -310,6 +312,7 @@ def _age(id_number: str, today: dt.date) -> int | None:
 def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
     """明白卡 of these households (one or a village's), in a few queries whatever their number.
     No ID numbers, health or phones of members: the card hangs in the household's home."""
+    from fupin.assistance.models import Measure, Pairing
     from fupin.policy import engine as policy_engine
     from fupin.policy import selectors as policy_selectors
     from fupin.policy.models import HouseholdVerdict
@@ -352,6 +355,19 @@ def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
         ):
             verdicts[v.household_id] = v
     names = area_names(sorted({h.area_code for h in households}))
+    cadres = {
+        p.household_id: p.cadre
+        for p in Pairing.objects.filter(household_id__in=ids, ends_on__isnull=True).select_related(
+            "cadre__unit"
+        )
+    }
+    measures: dict[int, list[Any]] = {i: [] for i in ids}
+    for m in (
+        Measure.objects.filter(household_id__in=ids, delivered_on__year__gte=today.year - 1)
+        .select_related("type")
+        .order_by("household_id", "-delivered_on", "-id")
+    ):
+        measures[m.household_id].append(m)
     out = []
     for h in households:
         verdict = verdicts.get(h.pk)
@@ -374,6 +390,8 @@ def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
                 income_year=income.year if income else None,
                 verdict=verdict,
                 reasons=reasons,
+                cadre=cadres.get(h.pk),
+                measures=measures[h.pk][:6],
             )
         )
     return out
