@@ -25,6 +25,7 @@ from ninja.utils import check_csrf
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.services import api_token_user
 from fupin.areas.api import router as areas_router
+from fupin.assistance.api import router as assistance_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
 from fupin.exchange.api import exports_router, imports_router
 from fupin.policy.api import router as policy_router
@@ -142,6 +143,7 @@ api.add_router("/imports", imports_router)
 api.add_router("/exports", exports_router)
 api.add_router("", policy_router)
 api.add_router("", procedures_router)
+api.add_router("", assistance_router)
 
 
 # --- one error shape -----------------------------------------------------------------
