@@ -362,12 +362,12 @@ def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
         )
     }
     measures: dict[int, list[Any]] = {i: [] for i in ids}
-    for m in (
+    for entry in (
         Measure.objects.filter(household_id__in=ids, delivered_on__year__gte=today.year - 1)
         .select_related("type")
         .order_by("household_id", "-delivered_on", "-id")
     ):
-        measures[m.household_id].append(m)
+        measures[entry.household_id].append(entry)
     out = []
     for h in households:
         verdict = verdicts.get(h.pk)

@@ -5,7 +5,12 @@ from typing import Any
 
 from django.db import migrations
 
-KEYS = ("visit_gap_days", "concern_days_village", "concern_days_township", "concern_days_department")
+KEYS = (
+    "visit_gap_days",
+    "concern_days_village",
+    "concern_days_township",
+    "concern_days_department",
+)
 
 
 def add(apps: Any, schema_editor: Any) -> None:
