@@ -11,6 +11,7 @@ urlpatterns = [
     path("exchange/", include("fupin.exchange.urls")),
     path("policy/", include("fupin.policy.urls")),
     path("procedures/", include("fupin.procedures.urls")),
+    path("assistance/", include("fupin.assistance.urls")),
     path("api/", api.urls),
     # public, without login: notices on the web as on the village board
     path("notices/", procedure_views.public_notice_list, name="public_notice_list"),

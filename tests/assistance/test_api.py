@@ -90,6 +90,7 @@ ENDPOINTS = [
     ("post", "/api/concerns/1/route"),
     ("post", "/api/concerns/1/resolve"),
     ("post", "/api/concerns/1/tell"),
+    ("get", "/api/assistance/coverage"),
 ]
 
 
@@ -250,3 +251,13 @@ def test_overdue_concerns_are_flagged(api: Any, users: dict[str, Any]) -> None:
     Concern.objects.filter(pk=concern.pk).update(due_on=timezone.localdate() - dt.timedelta(days=1))
     rows = api("township_officer").get("/api/concerns?overdue=true").json()
     assert [(r["id"], r["overdue"]) for r in rows] == [(concern.pk, True)]
+
+
+def test_coverage(api: Any, users: dict[str, Any]) -> None:
+    world(users)
+    factories.household()  # not paired: a gap
+    rows = api("township_officer").get("/api/assistance/coverage").json()
+    assert rows, rows
+    village = next(r for r in rows if r["area_code"] == factories.VILLAGE)
+    assert village["needing"] == 2 and village["covered"] == 1 and village["gaps"] == 1
+    assert api("outsider").get("/api/assistance/coverage").json() == []

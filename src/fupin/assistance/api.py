@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field
 
 from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.codes import prefix_q
-from fupin.assistance import services
+from fupin.assistance import selectors, services
 from fupin.assistance.models import Cadre, Concern, Measure, Pairing, Visit
 from fupin.audit.services import pii_access_record
 from fupin.core.errors import NotFound
@@ -198,7 +198,7 @@ class CoverageOut(Schema):
     needing: int
     covered: int
     gaps: int
-    share: float
+    share: float | None
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -542,3 +542,24 @@ def concern_tell(request: HttpRequest, concern_id: int, payload: TellIn) -> Any:
         channel=CHANNEL,
     )
     return _after(request, concern_id)
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+@router.get("/assistance/coverage", response={200: list[CoverageOut], codes_4xx: ErrorOut})
+def coverage(request: HttpRequest, area: str = "") -> Any:
+    """Per village: households needing a responsible cadre, those with one, the gaps and
+    the share covered (null when none is needed)."""
+    rows = selectors.coverage(scope=scope_for(_actor(request)), area=area)
+    return [
+        {
+            "area_code": r.code,
+            "area_name": r.name,
+            "needing": r.needing,
+            "covered": r.covered,
+            "gaps": r.gaps,
+            "share": r.share,
+        }
+        for r in rows
+    ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_list
+from fupin.assistance.views import household_assistance
 from fupin.audit.services import pii_access_record
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.masking import mask_id_number, mask_phone
@@ -359,6 +360,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "household": household,
             "verdict": _verdict_panel(scope, household),
             "timeline": procedure_selectors.timeline(scope=scope, household=household),
+            "assistance": household_assistance(request=request, scope=scope, household=household),
             "expenses": list(household.expenses.order_by("-year")),
             "hardships": list(
                 household.hardships.select_related("member").order_by("-occurred_on", "-pk")
