@@ -827,7 +827,7 @@ def concern_route(
     return concern
 
 
-def _may_handle(actor: Any, concern: Concern) -> bool:
+def may_handle(actor: Any, concern: Concern) -> bool:
     if actor is None:
         return True
     if (
@@ -854,12 +854,12 @@ def concern_resolve(
     if (
         actor is not None
         and not scope_for(actor).covers(concern.area_code)
-        and not _may_handle(actor, concern)
+        and not may_handle(actor, concern)
     ):
         raise NotFound()
     if concern.status != Concern.Status.ROUTED:
         raise InvalidInput(_("只有已交办的问题才能办结。"))
-    if not _may_handle(actor, concern):
+    if not may_handle(actor, concern):
         raise AccessDenied(
             _("该问题已交办给%(level)s办理。") % {"level": concern.get_level_display()}
         )

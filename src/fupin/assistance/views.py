@@ -604,7 +604,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         _may(request, services.TOWNSHIP, concern.area_code)
         or _may(request, services.VILLAGE, concern.area_code)
     )
-    may_resolve = concern.status == Concern.Status.ROUTED and services._may_handle(
+    may_resolve = concern.status == Concern.Status.ROUTED and services.may_handle(
         request.user, concern
     )
     may_tell = concern.status == Concern.Status.RESOLVED and _may(
