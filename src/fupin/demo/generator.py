@@ -36,8 +36,10 @@ from django.test.utils import override_settings
 from fupin.accounts.models import ApiToken, Role, RoleAssignment
 from fupin.accounts.services import user_create
 from fupin.areas.models import Area, PovertyStatus
+from fupin.assistance.models import Cadre, Notification, Unit
 from fupin.audit.services import audit_write
 from fupin.core.bulk import bulk_insert, insert_instances
+from fupin.demo import assistance
 from fupin.demo.names import (
     CHINESE_NUMERALS,
     FEMALE_CHARS_NEW,
@@ -270,6 +272,8 @@ class BuildResult:
     hardships: int = 0
     village_facts: int = 0
     assessments: int = 0
+    assistance: dict[str, int] = field(default_factory=dict)
+    assistance_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -1339,6 +1343,9 @@ def build(
             CountyAssessment,
             [assessment(facts_rng, ids[COUNTY[0]], total.members, total.exited_people)],
         )
+    # Units, cadres, pairing, plans, visits, concerns, work teams: built on the registry.
+    with override_settings(DEBUG=False):
+        helped = assistance.build(seed=seed)
     return BuildResult(
         households=done,
         members=total.members,
@@ -1349,6 +1356,8 @@ def build(
         hardships=total.hardships,
         village_facts=len(facts),
         assessments=1,
+        assistance=helped.counts,
+        assistance_seconds=helped.seconds,
     )
 
 
@@ -1388,8 +1397,9 @@ def county_households() -> int:
 
 
 def _wipe_order() -> list[type[models.Model]]:
-    """The registry, the areas, role assignments and every model that refers to them,
-    ordered so that a model comes before the models it refers to."""
+    """The registry, the areas, role assignments, assistance (but its measures catalogue)
+    and every model that refers to them, ordered so that a model comes before the models
+    it refers to."""
     targets: set[type[models.Model]] = {
         Area,
         Household,
@@ -1399,6 +1409,10 @@ def _wipe_order() -> list[type[models.Model]]:
         RoleAssignment,
         # runs judged the registry that goes; their verdicts name its households
         EvaluationRun,
+        # units and cadres bring their villages, pairings, teams, presence and leave
+        Unit,
+        Cadre,
+        Notification,
     }
     grew = True
     while grew:
@@ -1437,8 +1451,8 @@ def _wipe_order() -> list[type[models.Model]]:
 
 
 def wipe() -> dict[str, int]:
-    """Delete the registry, all areas, role assignments, evaluation runs and the demo
-    users' API tokens.
+    """Delete the registry, all areas, role assignments, evaluation runs, assistance and
+    notifications, and the demo users' API tokens.
 
     The demo users themselves stay (the audit trail refers to them); they get their
     roles back when the county is rebuilt. Returns rows deleted per model label.
@@ -1527,4 +1541,5 @@ def users_ensure(seed: int) -> list[DemoUser]:
                     area_name=area.name if area else "",
                 )
             )
+    assistance.users_link()  # the cadre user's own cadre record and notifications
     return out

@@ -117,6 +117,8 @@ class Command(BaseCommand):
                 f"{result.village_facts:,} 条村情 village facts, {result.areas:,} 个区划 areas "
                 f"in {result.seconds:,.1f} s ({result.rate:,.0f} 户/s households/s)"
             )
+            if result.assistance:
+                self.stdout.write(self._assistance_line(result))
         if generator.evaluation_needed():
             self._evaluate()
         users = generator.users_ensure(seed)
@@ -171,6 +173,22 @@ class Command(BaseCommand):
             f"突发严重困难 hardship {s.get('category_hardship', 0):,}), "
             f"{s.get('villages_passing', 0):,}/{s.get('villages', 0):,} 村达到退出标准 "
             f"villages meet the exit standard, in {run.seconds or 0:,.1f} s"
+        )
+
+    @staticmethod
+    def _assistance_line(result: generator.BuildResult) -> str:
+        c = result.assistance
+        needing = c.get("needing", 0)
+        covered = c.get("paired_households", 0) / needing if needing else 1.0
+        return (
+            f"帮扶 / assistance: {c.get('units', 0):,} 个帮扶单位 units, "
+            f"{c.get('cadres', 0):,} 名干部 cadres, {c.get('pairings', 0):,} 户结对 pairings "
+            f"(覆盖 coverage {covered:.1%} of {needing:,}), {c.get('plans', 0):,} 个帮扶计划 plans, "
+            f"{c.get('measures', 0):,} 条帮扶措施 measures, {c.get('visits', 0):,} 次走访 visits, "
+            f"{c.get('concerns', 0):,} 件民情问题 concerns "
+            f"({c.get('concerns_overdue', 0):,} 件逾期 overdue), "
+            f"{c.get('teams', 0):,} 支工作队 work teams, {c.get('presence', 0):,} 条考勤 presence "
+            f"in {result.assistance_seconds:,.1f} s"
         )
 
     def _progress(self, done: int, total: int, seconds: float) -> None:
