@@ -52,6 +52,7 @@ from fupin.assistance.models import (
     TeamMember,
     Unit,
     Visit,
+    VisitPhoto,
     WorkTeam,
 )
 from fupin.core.errors import InvalidInput, NotFound
@@ -1315,3 +1316,15 @@ def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
+
+
+def visit_photo_get(*, scope: Scope, photo_id: int) -> VisitPhoto:
+    """A visit's photo, to whoever may see the household's area."""
+    photo = (
+        VisitPhoto.objects.filter(pk=photo_id)
+        .filter(prefix_q("visit__area_code", scope.prefixes))
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    return photo

@@ -20,4 +20,5 @@ urlpatterns = [
     path("measures/new/", views.measure_new, name="measure_new"),
     path("teams/", views.teams, name="teams"),
     path("leaves/", views.leaves, name="leaves"),
+    path("photos/<int:photo_id>/", views.visit_photo, name="visit_photo"),
 ]

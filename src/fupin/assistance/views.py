@@ -15,10 +15,11 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -1083,3 +1084,21 @@ def household_assistance(
         may_record=household.is_active and _may(request, services.FIELD, household.area_code),
         past_cadres=[p for p in pairings if p.ends_on is not None],
     )
+
+
+@login_required
+@require_GET
+def visit_photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A visit's photo, within the user's areas; served as an attachment, never sniffed."""
+    from fupin.procedures import evidence
+
+    photo = selectors.visit_photo_get(scope=scope_for(request.user), photo_id=photo_id)
+    path = evidence.absolute(photo.path)
+    if not path.is_file():
+        raise NotFound(_("文件已不存在。"))
+    response = FileResponse(path.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(False, photo.original_name) or "attachment"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
