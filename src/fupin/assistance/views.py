@@ -19,7 +19,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -1041,6 +1040,7 @@ def household_assistance(
         .order_by("-starts_on", "-id")[:10]
     )
     current = next((p for p in pairings if p.ends_on is None), None)
+    may_field = household.is_active and _may(request, services.FIELD, household.area_code)
     phone = ""
     if current is not None:
         phone = cadre_phones(
@@ -1080,8 +1080,8 @@ def household_assistance(
         concerns=list(
             Concern.objects.filter(household=household).order_by("-raised_on", "-id")[:20]
         ),
-        may_visit=household.is_active and _may(request, services.FIELD, household.area_code),
-        may_record=household.is_active and _may(request, services.FIELD, household.area_code),
+        may_visit=may_field,
+        may_record=may_field,
         past_cadres=[p for p in pairings if p.ends_on is not None],
     )
 
@@ -1093,12 +1093,7 @@ def visit_photo(request: HttpRequest, photo_id: int) -> FileResponse:
     from fupin.procedures import evidence
 
     photo = selectors.visit_photo_get(scope=scope_for(request.user), photo_id=photo_id)
-    path = evidence.absolute(photo.path)
-    if not path.is_file():
-        raise NotFound(_("文件已不存在。"))
-    response = FileResponse(path.open("rb"), content_type=photo.content_type)
-    response["Content-Disposition"] = (
-        content_disposition_header(False, photo.original_name) or "attachment"
+    response: FileResponse = evidence.file_response(
+        photo.path, photo.content_type, photo.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -72,3 +72,19 @@ def remove(paths: list[str]) -> None:
 
 def absolute(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
+
+
+def file_response(relative: str, content_type: str, name: str) -> Any:
+    """A stored file as a download (never shown inline, never sniffed), or NotFound."""
+    from django.http import FileResponse
+    from django.utils.http import content_disposition_header
+
+    from fupin.core.errors import NotFound
+
+    path = absolute(relative)
+    if not path.is_file():
+        raise NotFound(_("文件已不存在。"))
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(False, name) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -393,14 +392,9 @@ def village_cards(request: HttpRequest, area_code: str) -> HttpResponse:
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     """An evidence file, to whoever may see its household's procedures."""
     item = selectors.evidence_get(scope=scope_for(request.user), evidence_id=evidence_id)
-    path = evidence_files.absolute(item.path)
-    if not path.is_file():
-        raise NotFound(_("文件已不存在。"))
-    response = FileResponse(path.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = (
-        content_disposition_header(False, item.original_name) or "attachment"
+    response: FileResponse = evidence_files.file_response(
+        item.path, item.content_type, item.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
