@@ -26,8 +26,12 @@ from fupin.accounts.api import router as accounts_router
 from fupin.accounts.services import api_token_user
 from fupin.areas.api import router as areas_router
 from fupin.assistance.api import router as assistance_router
+from fupin.command.api import router as command_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
 from fupin.exchange.api import exports_router, imports_router
+from fupin.leadership.api import router as leadership_router
+from fupin.matching.api import router as matching_router
+from fupin.party.api import router as party_router
 from fupin.policy.api import router as policy_router
 from fupin.procedures.api import router as procedures_router
 from fupin.registry.api import router as registry_router
@@ -144,6 +148,10 @@ api.add_router("/exports", exports_router)
 api.add_router("", policy_router)
 api.add_router("", procedures_router)
 api.add_router("", assistance_router)
+api.add_router("", command_router)
+api.add_router("", party_router)
+api.add_router("", leadership_router)
+api.add_router("", matching_router)
 
 
 # --- one error shape -----------------------------------------------------------------

@@ -135,6 +135,10 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.procedures",
     "fupin.assistance",
+    "fupin.command",
+    "fupin.party",
+    "fupin.leadership",
+    "fupin.matching",
     "fupin.demo",
 ]
 

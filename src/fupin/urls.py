@@ -12,6 +12,10 @@ urlpatterns = [
     path("policy/", include("fupin.policy.urls")),
     path("procedures/", include("fupin.procedures.urls")),
     path("assistance/", include("fupin.assistance.urls")),
+    path("command/", include("fupin.command.urls")),
+    path("party/", include("fupin.party.urls")),
+    path("leadership/", include("fupin.leadership.urls")),
+    path("matching/", include("fupin.matching.urls")),
     path("api/", api.urls),
     # public, without login: notices on the web as on the village board
     path("notices/", procedure_views.public_notice_list, name="public_notice_list"),

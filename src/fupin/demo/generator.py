@@ -39,7 +39,7 @@ from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance.models import Cadre, Notification, Unit
 from fupin.audit.services import audit_write
 from fupin.core.bulk import bulk_insert, insert_instances
-from fupin.demo import assistance
+from fupin.demo import assistance, organisation
 from fupin.demo.names import (
     CHINESE_NUMERALS,
     FEMALE_CHARS_NEW,
@@ -53,6 +53,7 @@ from fupin.demo.names import (
     VILLAGE_LAST,
     VILLAGE_MIDDLE,
 )
+from fupin.leadership.models import WeakCriterion
 from fupin.policy.models import CountyAssessment, EvaluationRun, VillageFacts
 from fupin.registry.choices import (
     Cause,
@@ -274,6 +275,8 @@ class BuildResult:
     assessments: int = 0
     assistance: dict[str, int] = field(default_factory=dict)
     assistance_seconds: float = 0.0
+    organisation: dict[str, int] = field(default_factory=dict)
+    organisation_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -1346,6 +1349,8 @@ def build(
     # Units, cadres, pairing, plans, visits, concerns, work teams: built on the registry.
     with override_settings(DEBUG=False):
         helped = assistance.build(seed=seed)
+        # HQs, leaders, Party organisations and members, village leadership, matching
+        organised = organisation.build(seed=seed)
     return BuildResult(
         households=done,
         members=total.members,
@@ -1358,6 +1363,8 @@ def build(
         assessments=1,
         assistance=helped.counts,
         assistance_seconds=helped.seconds,
+        organisation=organised.counts,
+        organisation_seconds=organised.seconds,
     )
 
 
@@ -1413,6 +1420,13 @@ def _wipe_order() -> list[type[models.Model]]:
         Unit,
         Cadre,
         Notification,
+        # the organisation apps but the weak-branch checklist, shipped as data
+        *(
+            m
+            for label in ("command", "party", "leadership", "matching")
+            for m in apps.get_app_config(label).get_models()
+            if m is not WeakCriterion
+        ),
     }
     grew = True
     while grew:

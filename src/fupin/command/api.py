@@ -1,0 +1,7 @@
+"""The command endpoints."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["command 作战指挥"])
