@@ -34,8 +34,8 @@ class OrganisationForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "—"), *parents]
-        self.fields["unit"].choices = [("", "—"), *units]
+        self.fields["parent"].choices = [("", "—"), *parents]  # type: ignore[attr-defined]
+        self.fields["unit"].choices = [("", "—"), *units]  # type: ignore[attr-defined]
 
 
 class BodyForm(forms.Form):
@@ -52,7 +52,7 @@ class CoverForm(forms.Form):
 
     def __init__(self, *args: Any, bodies: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["body"].choices = bodies
+        self.fields["body"].choices = bodies  # type: ignore[attr-defined]
 
 
 class MemberForm(forms.Form):
@@ -92,7 +92,7 @@ class MeetingForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].choices = members
+        self.fields["attendees"].choices = members  # type: ignore[attr-defined]
         self.fields["held_on"].initial = timezone.localdate()
 
 

@@ -552,10 +552,10 @@ class MemberFile:
     standard_region: str
 
 
-def _heads(household_ids: Iterable[int]) -> dict[int, str]:
+def _heads(household_ids: Iterable[int | None]) -> dict[int, str]:
     return dict(
         Member.objects.filter(
-            household_id__in=set(household_ids), relation=Relation.HEAD, is_active=True
+            household_id__in={i for i in household_ids if i}, relation=Relation.HEAD, is_active=True
         ).values_list("household_id", "name")
     )
 
@@ -635,7 +635,7 @@ def member_file(*, scope: Scope, member_id: int, year: int | None = None) -> Mem
             "rank", "id"
         )
     )
-    mine = next((m for m in ranked if m.pk == member.pk), None)
+    mine: Any = next((m for m in ranked if m.pk == member.pk), None)
     force = standards.in_force(year)
     params = standards.effective(member.area_code, force)
     region = standards.chain(member.area_code, force)[-1]

@@ -206,7 +206,7 @@ def organisation_save(
         if not _within(area_code, parent.area_code):
             raise InvalidInput(fields={"parent": [_("上级党组织的区划须包含本组织的区划")]})
         # no cycles: the parent may not be this organisation or one below it
-        seen = parent
+        seen: PartyOrganisation | None = parent
         while seen is not None:
             if organisation.pk is not None and seen.pk == organisation.pk:
                 raise InvalidInput(fields={"parent": [_("上级党组织不能是本组织或其下级")]})
