@@ -55,8 +55,8 @@ class FlagForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Any = (), criteria: Any = (), **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["organisation"].choices = list(organisations)
-        self.fields["criteria"].choices = list(criteria)
+        self.fields["organisation"].choices = list(organisations)  # type: ignore[attr-defined]
+        self.fields["criteria"].choices = list(criteria)  # type: ignore[attr-defined]
 
 
 class TeamForm(forms.Form):
@@ -67,8 +67,8 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, leaders: Any = (), cadres: Any = (), **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["county_leader"].choices = list(leaders)
-        self.fields["first_secretary"].choices = list(cadres)
+        self.fields["county_leader"].choices = list(leaders)  # type: ignore[attr-defined]
+        self.fields["first_secretary"].choices = list(cadres)  # type: ignore[attr-defined]
 
 
 class ItemForm(forms.Form):
@@ -98,8 +98,8 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, cadres: Any = (), villages: Any = (), **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["cadre"].choices = list(cadres)
-        self.fields["area_code"].choices = list(villages)
+        self.fields["cadre"].choices = list(cadres)  # type: ignore[attr-defined]
+        self.fields["area_code"].choices = list(villages)  # type: ignore[attr-defined]
 
 
 class AssignEndForm(forms.Form):
@@ -125,7 +125,7 @@ class CourseForm(forms.Form):
 
     def __init__(self, *args: Any, areas: Any = (), **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["area_code"].choices = list(areas)
+        self.fields["area_code"].choices = list(areas)  # type: ignore[attr-defined]
 
 
 class AttendanceForm(forms.Form):
@@ -140,5 +140,5 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, officials: Any = (), members: Any = (), **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["officials"].choices = list(officials)
-        self.fields["members"].choices = list(members)
+        self.fields["officials"].choices = list(officials)  # type: ignore[attr-defined]
+        self.fields["members"].choices = list(members)  # type: ignore[attr-defined]

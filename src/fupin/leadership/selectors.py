@@ -403,8 +403,9 @@ def weak_cases(
             output_field=IntegerField(),
         )
 
+    through: Any = WeakCase.criteria.through
     criteria = Subquery(
-        WeakCase.criteria.through.objects.filter(weakcase_id=OuterRef("pk"))
+        through.objects.filter(weakcase_id=OuterRef("pk"))
         .order_by()
         .values("weakcase_id")
         .annotate(n=Count("id"))
@@ -426,10 +427,10 @@ def weak_cases(
         CaseRow(
             case=c,
             village_name=names.get(c.area_code[:12], ""),
-            criteria=c.n_criteria or 0,  # type: ignore[attr-defined]
-            items=c.n_items or 0,  # type: ignore[attr-defined]
-            closed_items=c.n_closed or 0,  # type: ignore[attr-defined]
-            overdue_items=c.n_overdue or 0,  # type: ignore[attr-defined]
+            criteria=c.n_criteria or 0,
+            items=c.n_items or 0,
+            closed_items=c.n_closed or 0,
+            overdue_items=c.n_overdue or 0,
         )
         for c in cases
     ]
@@ -734,7 +735,7 @@ def courses(*, scope: Scope, area: str = "", year: int | None = None) -> list[Co
         output_field=IntegerField(),
     )
     rows = qs.annotate(n=attendance).order_by("-starts_on", "-id")
-    return [CourseRow(course=c, attendees=c.n or 0) for c in rows]  # type: ignore[attr-defined]
+    return [CourseRow(course=c, attendees=c.n or 0) for c in rows]
 
 
 @dataclass
