@@ -4,9 +4,10 @@ index is computed by hand in ``HAND`` (national weights: meeting 2 capped at 24,
 3 capped at 15, demonstration 10, business leader 10, commendation 10, sanction −20;
 巴东县 overrides the home visit to 1 point from 2025).
 
-东门村党支部 (14 meetings in 2025: theme days on the 15th of each month, general meetings
-on 20 March and 20 September; one in December 2024 that does not count):
-- 甲 (cadre 王帮扶): all 14 meetings → 28, capped 24; 2 trainings → 10; 6 households
+东门村党支部 (14 meetings for all members in 2025: theme days on the 15th of each month,
+general meetings on 20 March and 20 September; a committee meeting on 8 October that only
+甲 sits on, whose absence costs nobody anything; one in December 2024 that does not count):
+- 甲 (cadre 王帮扶): all 15 meetings → 30, capped 24; 2 trainings → 10; 6 households
   paired in the year (one paired twice counts once; one ended in 2024 does not) → 24,
   capped 20; 9 home visits (2 phone calls and a 2024 visit do not count) → 4.5; 3
   concerns solved (one still routed, one solved in 2024 do not) → 9; 1 commendation → 10.
@@ -185,6 +186,8 @@ def world(users: dict[str, Any]) -> SimpleNamespace:
         w.east_meetings.append(meeting(w.east, day, attendees))
     w.east_meetings.append(meeting(w.east, d(3, 20), [a, b], kind="general", topic="党员大会"))
     w.east_meetings.append(meeting(w.east, d(9, 20), [a, b, dd], kind="general", topic="党员大会"))
+    # a committee meeting: attending counts, missing it is no absence (only 甲 sits on it)
+    w.east_meetings.append(meeting(w.east, d(10, 8), [a], kind="committee", topic="支委会"))
     # 丙: 5 theme days (Jan–May); 乙: 10 theme days + 2 general meetings = 12
     # trainings
     courses = [

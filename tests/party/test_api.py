@@ -85,7 +85,7 @@ def test_vanguard_of_a_member_with_facts(world: SimpleNamespace, api: Any) -> No
     assert Decimal(body["total"]) == HAND["甲"][0] and body["rank"] == 1
     items = {i["key"]: i for i in body["items"]}
     assert items["meetings"]["capped"] is True and Decimal(items["meetings"]["points"]) == 24
-    assert len(items["meetings"]["facts"]) == 14
+    assert len(items["meetings"]["facts"]) == 15
     assert Decimal(items["visits"]["unit_points"]) == Decimal("0.5")
 
 

@@ -59,6 +59,9 @@ from fupin.registry.models import Member
 # The bodies a branch should be built on or cover (支部建在产业链上).
 COVERABLE = (EconomicBody.Kind.COOPERATIVE, EconomicBody.Kind.ENTERPRISE)
 SOLVED = (Concern.Status.RESOLVED, Concern.Status.TOLD)
+# The meetings every member of the organisation is expected at: missing one is an absence.
+# Committee and group meetings concern only their members, so only attending them counts.
+ALL_MEMBERS = (Meeting.Kind.GENERAL, Meeting.Kind.LECTURE, Meeting.Kind.THEME_DAY)
 ATTENDANCE = Meeting.attendees.through
 
 
@@ -360,10 +363,12 @@ def _fact_counts(year: int) -> dict[str, Any]:
         "meetings": _count_of(
             ATTENDANCE.objects.filter(partymember_id=me, **in_year), "partymember_id"
         ),
-        # meetings of the member's organisation in the year, since joining, not attended
+        # meetings of the member's organisation for all its members, in the year since
+        # joining, not attended
         "absences": _count_of(
             Meeting.objects.filter(
                 organisation_id=OuterRef("organisation_id"),
+                kind__in=ALL_MEMBERS,
                 held_on__gte=start,
                 held_on__lte=end,
             )
@@ -575,7 +580,10 @@ def member_file(*, scope: Scope, member_id: int, year: int | None = None) -> Mem
     start, end = _year_bounds(year)
     org_meetings = list(
         Meeting.objects.filter(
-            organisation_id=member.organisation_id, held_on__gte=start, held_on__lte=end
+            organisation_id=member.organisation_id,
+            kind__in=ALL_MEMBERS,
+            held_on__gte=start,
+            held_on__lte=end,
         ).order_by("held_on", "id")
     )
     attended = list(
