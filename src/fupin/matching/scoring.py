@@ -28,7 +28,6 @@ The criteria (weights from the round, defaulting to the standard in force):
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -94,6 +93,15 @@ def round_weights(area_code: str, year: int, given: dict[str, Any] | None) -> di
     for key, value in (given or {}).items():
         out[key] = str(value)
     return out
+
+
+def _common_prefix(codes: Sequence[str]) -> str:
+    """The longest prefix shared by all codes (narrows the registry query)."""
+    first, last = min(codes), max(codes)
+    k = 0
+    while k < min(len(first), len(last)) and first[k] == last[k]:
+        k += 1
+    return first[:k]
 
 
 def _cents(value: Any) -> int:
@@ -218,7 +226,7 @@ def village_facts(codes: Sequence[str], day: dt.date) -> list[VillageFacts]:
         .filter(organisation__base="village", organisation__area_code__in=codes)
         .values_list("organisation__area_code", flat=True)
     )
-    common = os.path.commonprefix(codes)[:12]
+    common = _common_prefix(codes)
     poor = {
         row["village"]: row["n"]
         for row in Member.objects.filter(
