@@ -36,7 +36,7 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["candidate"].choices = [("", _("（不派）"))] + list(candidates)  # type: ignore[attr-defined]
+        self.fields["candidate"].choices = [("", _("（不派）")), *candidates]  # type: ignore[attr-defined]
 
 
 class RuleForm(forms.Form):
