@@ -64,6 +64,18 @@ def _require(actor: Any, roles: tuple[str, ...], area_code: str) -> None:
         raise AccessDenied()
 
 
+def _require_round(actor: Any, r: MatchRound) -> None:
+    """Managing a round is the county's; one who sees it (a township officer sees the
+    county's rounds for their villages) is refused, anyone else finds nothing."""
+    if actor is None:
+        return
+    scope = scope_for(actor)
+    if not (scope.covers(r.area_code) or any(scope.covers(c) for c in r.villages)):
+        raise NotFound()
+    if not holds_role(actor, COUNTY, r.area_code):
+        raise AccessDenied()
+
+
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
@@ -366,7 +378,7 @@ def round_weights_save(
 ) -> MatchRound:
     """Adjust a round's weights before acceptance; it must be solved again."""
     r = _round(round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     _open(r)
     _check_version(r, version)
     r.weights = _weights(r.area_code, r.starts_on.year, {**r.weights, **weights})
@@ -400,7 +412,7 @@ def pair_rule_add(
 ) -> PairRule:
     """Exclude a pair, or fix it (this candidate goes to this village)."""
     r = _round(round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     _open(r)
     if kind not in PairRule.Kind.values:
         raise InvalidInput(fields={"kind": [_("类型无效")]})
@@ -444,7 +456,7 @@ def pair_rule_remove(*, actor: Any, rule_id: int, channel: str = "web") -> None:
     if rule is None:
         raise NotFound()
     r = _round(rule.round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     _open(r)
     rule.delete()
     _reopen(r)
@@ -469,7 +481,7 @@ def round_solve(
     """Score every pair and write the optimal assignment as the round's proposals, with
     the reasons of each. Solving again replaces the proposals, overrides included."""
     r = _round(round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     _open(r)
     _check_version(r, version)
     grid = round_scores(r)
@@ -534,7 +546,7 @@ def proposal_override(
     """The officer puts another candidate (or nobody) in a village, with the reason; the
     solver's choice stays beside it. A candidate goes to one village of a round only."""
     r = _round(round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     if r.status != MatchRound.Status.SOLVED:
         raise Conflict(_("请先求解，再调整；已确认的匹配不能调整。"))
     proposal = r.proposals.select_for_update().filter(area_code=area_code).first()
@@ -588,7 +600,7 @@ def round_accept(
     joins it as its leader and the outgoing leader leaves the team (a candidate who was
     a member of another team leaves that one)."""
     r = _round(round_id)
-    _require(actor, COUNTY, r.area_code)
+    _require_round(actor, r)
     if r.status != MatchRound.Status.SOLVED:
         raise Conflict(_("只有已求解的匹配才能确认。"))
     _check_version(r, version)
