@@ -382,7 +382,8 @@ def _share(
     weight: int, shared: np.ndarray[Any, Any], count: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:
     """round(weight × shared / count) in integers, half up, without float error."""
-    return ((2 * weight * shared + count) // (2 * count)).astype(np.int64)
+    out: np.ndarray[Any, Any] = ((2 * weight * shared + count) // (2 * count)).astype(np.int64)
+    return out
 
 
 def score_round(

@@ -69,7 +69,7 @@ def rounds_list(*, scope: Scope) -> list[MatchRound]:
         MatchRound.candidates.through.objects.filter(matchround_id=OuterRef("pk"))
         .values("matchround_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values("n")  # type: ignore[misc]
     )
     return list(
         rounds_visible(scope)

@@ -604,13 +604,17 @@ def round_accept(
     if r.status != MatchRound.Status.SOLVED:
         raise Conflict(_("只有已求解的匹配才能确认。"))
     _check_version(r, version)
-    chosen = list(r.proposals.filter(candidate__isnull=False).select_related("candidate"))
+    chosen = [
+        (p.area_code, p.candidate.cadre_id)
+        for p in r.proposals.filter(candidate__isnull=False).select_related("candidate")
+        if p.candidate is not None
+    ]
     if not chosen:
         raise InvalidInput(_("没有可确认的人选。"))
     start = r.starts_on
     years = int(standards.effective(r.area_code, standards.in_force(start.year))["team_term_years"])
-    villages = [p.area_code for p in chosen]
-    cadres = [p.candidate.cadre_id for p in chosen]
+    villages = [code for code, _cadre in chosen]
+    cadres = [cadre for _code, cadre in chosen]
     outgoing = Posting.objects.filter(status=Posting.Status.ACTIVE).filter(
         Q(area_code__in=villages) | Q(cadre_id__in=cadres)
     )
@@ -618,13 +622,13 @@ def round_accept(
     outgoing.update(status=Posting.Status.ENDED, left_on=start, version=F("version") + 1)
     postings = Posting.objects.bulk_create(
         Posting(
-            cadre_id=p.candidate.cadre_id,
-            area_code=p.area_code,
+            cadre_id=cadre,
+            area_code=code,
             round=r,
             starts_on=start,
             ends_on=_plus_years(start, years),
         )
-        for p in chosen
+        for code, cadre in chosen
     )
     _teams_follow(chosen, outgoing_cadres - set(cadres), start)
     r.status = MatchRound.Status.ACCEPTED
@@ -637,14 +641,14 @@ def round_accept(
     return r
 
 
-def _teams_follow(chosen: Sequence[Proposal], leaving: set[int], start: dt.date) -> None:
+def _teams_follow(chosen: Sequence[tuple[str, int]], leaving: set[int], start: dt.date) -> None:
     """Work teams follow the postings (set-based: a few queries for the whole round)."""
     teams = dict(
         WorkTeam.objects.filter(
-            is_active=True, area_code__in=[p.area_code for p in chosen]
+            is_active=True, area_code__in=[code for code, _cadre in chosen]
         ).values_list("area_code", "pk")
     )
-    cadres = [p.candidate.cadre_id for p in chosen if p.area_code in teams]
+    cadres = [cadre for code, cadre in chosen if code in teams]
     if not teams:
         return
     team_ids = list(teams.values())
@@ -659,7 +663,7 @@ def _teams_follow(chosen: Sequence[Proposal], leaving: set[int], start: dt.date)
             "cadre_id", "team_id"
         )
     )
-    wanted = {p.candidate.cadre_id: teams[p.area_code] for p in chosen if p.area_code in teams}
+    wanted = {cadre: teams[code] for code, cadre in chosen if code in teams}
     # a member of another team leaves it to lead their new village's
     moving = [c for c, t in already.items() if wanted[c] != t]
     TeamMember.objects.filter(cadre_id__in=moving, ends_on__isnull=True).update(

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
-from scipy.optimize import linear_sum_assignment
+from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
 from fupin.core.errors import InvalidInput
 
@@ -127,9 +127,9 @@ def solve(
         for r, c in zip(picked_rows.tolist(), picked_cols.tolist(), strict=True):
             chosen[rows[r]] = cols[c] if c < len(cols) else None
     # drop-and-check: the forbidden never survives, the fixed always does
-    for i, j in chosen.items():
-        if j is not None and (i, j) in excluded:
-            raise AssertionError(f"excluded pair chosen: {(i, j)}")
+    for i, pick in chosen.items():
+        if pick is not None and (i, pick) in excluded:
+            raise AssertionError(f"excluded pair chosen: {(i, pick)}")
     assert all(chosen.get(i) == j for i, j in fixed)
     taken = [j for j in chosen.values() if j is not None]
     assert len(taken) == len(set(taken))

@@ -91,13 +91,13 @@ def rounds(request: HttpRequest) -> HttpResponse:
         else:
             _form_fail(request, form)
         return HttpResponseRedirect(reverse("matching:rounds"))
-    form = (
+    blank: RoundForm | None = (
         RoundForm(initial={"area_code": counties[0], "starts_on": timezone.localdate()})
         if counties
         else None
     )
     return render(
-        request, "matching/rounds.html", {"rows": selectors.rounds_list(scope=scope), "form": form}
+        request, "matching/rounds.html", {"rows": selectors.rounds_list(scope=scope), "form": blank}
     )
 
 
