@@ -210,3 +210,17 @@ def test_default_villages_are_the_poor_ones_without_a_first_secretary(world: Wor
     assert r.villages == [V1, V3]
     # 赵教 serves 南门村, outside the round: not offered
     assert world.candidates["赵教"].pk not in set(r.candidates.values_list("pk", flat=True))
+
+
+def test_changing_weights_sends_the_round_back_to_draft(world: World, users: dict[str, Any]) -> None:  # fmt: skip
+    admin = users["county_admin"]
+    r = services.round_solve(actor=admin, round_id=make_round(world).pk)
+    r = services.round_weights_save(actor=admin, round_id=r.pk, weights={"match_weight_remote": "50"}, version=r.version)  # fmt: skip
+    assert r.status == MatchRound.Status.DRAFT and r.weights["match_weight_remote"] == "50"
+    assert r.weights["match_weight_industry"] == "30"  # the others kept
+    with pytest.raises(Conflict):
+        services.round_weights_save(actor=admin, round_id=r.pk, weights={}, version=1)
+    with pytest.raises(AccessDenied):
+        services.round_weights_save(actor=users["auditor"], round_id=r.pk, weights={})
+    # 张农 × 东门村 is now remote 50 instead of 10
+    assert pair(world, r, V1, "张农")[0] == Decimal("95.80")

@@ -8,7 +8,6 @@ list is a few queries whatever its length."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -44,10 +43,6 @@ def _ancestors(scope: Scope) -> list[str]:
             if length < len(prefix) and length <= 12:
                 out.add(prefix[:length].ljust(12, "0"))
     return sorted(out)
-
-
-def _visible(scope: Scope, code: str) -> bool:
-    return scope.covers(code)
 
 
 def rounds_visible(scope: Scope) -> QuerySet[MatchRound]:
@@ -153,7 +148,6 @@ def round_detail(*, scope: Scope, round_id: int, alternatives: bool = True) -> R
         .order_by("cadre__name")
         .values_list("cadre__name", flat=True)
     )
-    used = {p.candidate_id for p in proposals.values() if p.candidate_id}
     excluded = {(x.area_code, x.candidate_id) for x in rules if x.kind == PairRule.Kind.EXCLUDE}
     rows = []
     for code in codes:
@@ -195,7 +189,6 @@ def round_detail(*, scope: Scope, round_id: int, alternatives: bool = True) -> R
                 rules=[x for x in rules if x.area_code == code],
             )
         )
-    del used
     labels = dict(_weight_labels())
     return RoundView(
         round=r,
@@ -323,7 +316,3 @@ def villages_list(*, scope: Scope, area: str = "") -> list[VillageRow]:
         )
         for a in areas
     ]
-
-
-def today() -> dt.date:
-    return timezone.localdate()
