@@ -163,13 +163,17 @@ def test_vanguard_page_and_queries(
 ) -> None:
     client = client_for("county_admin")
     page = client.get(f"/party/vanguard/?year={YEAR}").content.decode()
+    # the county starts with its first township (业州镇): 高坪镇's branch is not shown
     assert "东门村党支部" in page and "77.50" in page and "-18.00" in page
+    assert "高坪村党支部</a></h2>" not in page
+    page = client.get(f"/party/vanguard/?year={YEAR}&area=all").content.decode()
+    assert "高坪村党支部</a></h2>" in page and "东门村党支部</a></h2>" in page
     one = client.get(f"/party/vanguard/?year={YEAR}&organisation={world.gaoping.pk}")
     assert "甲" not in one.content.decode()
     for i in range(10):
         member(world.east, f"新{i}")
     with django_assert_max_num_queries(16):
-        assert client.get(f"/party/vanguard/?year={YEAR}").status_code == 200
+        assert client.get(f"/party/vanguard/?year={YEAR}&area=all").status_code == 200
 
 
 def test_list_pages_query_counts(

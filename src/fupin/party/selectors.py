@@ -363,24 +363,25 @@ def _fact_counts(year: int) -> dict[str, Any]:
         "meetings": _count_of(
             ATTENDANCE.objects.filter(partymember_id=me, **in_year), "partymember_id"
         ),
-        # meetings of the member's organisation for all its members, in the year since
-        # joining, not attended
+        # meetings of the member's organisation for all its members, held in the year since
+        # joining, less those of them the member attended: two plain counts
         "absences": _count_of(
             Meeting.objects.filter(
                 organisation_id=OuterRef("organisation_id"),
                 kind__in=ALL_MEMBERS,
                 held_on__gte=start,
                 held_on__lte=end,
-            )
-            .filter(held_on__gte=OuterRef("joined_on"))
-            .exclude(
-                Exists(
-                    ATTENDANCE.objects.filter(
-                        meeting_id=OuterRef("pk"), partymember_id=OuterRef(OuterRef("pk"))
-                    )
-                )
-            ),
+            ).filter(held_on__gte=OuterRef("joined_on")),
             "organisation_id",
+        )
+        - _count_of(
+            ATTENDANCE.objects.filter(
+                partymember_id=me,
+                meeting__organisation_id=OuterRef("organisation_id"),
+                meeting__kind__in=ALL_MEMBERS,
+                **in_year,
+            ).filter(meeting__held_on__gte=OuterRef("joined_on")),
+            "partymember_id",
         ),
         "trainings": _count_of(
             CourseAttendance.objects.filter(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import Scope, holds_role
 from fupin.areas.codes import prefix_q
+from fupin.areas.models import Area
 from fupin.assistance.models import Unit
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.party import selectors, services
@@ -419,7 +420,17 @@ def vanguard(request: HttpRequest) -> HttpResponse:
         organisation_id = int(request.GET.get("organisation", "") or 0) or None
     except ValueError:
         organisation_id = None
+    townships = list(
+        Area.objects.filter(prefix_q("code", scope.prefixes), level=Area.Level.TOWNSHIP)
+        .order_by("code")
+        .values_list("code", "name")
+    )
     area = request.GET.get("area", "")
+    if area == "all":
+        area = ""
+    elif not area and not organisation_id and len(townships) > 1:
+        # a county-wide ranking is thousands of rows: start with one township
+        area = townships[0][0]
     rows = selectors.vanguard(scope=scope, year=year, area=area, organisation_id=organisation_id)
     groups: list[tuple[str, int, list[tuple[selectors.VanguardRow, list[Any]]]]] = []
     for r in rows:  # already ordered by organisation: group without a query
@@ -437,5 +448,6 @@ def vanguard(request: HttpRequest) -> HttpResponse:
             "organisations": _organisation_choices(scope),
             "organisation_id": organisation_id,
             "area": area,
+            "townships": townships if len(townships) > 1 else [],
         },
     )
