@@ -62,9 +62,9 @@ def world(users: dict[str, Any]) -> SimpleNamespace:
         Area.objects.filter(code=code).update(rural_population=population)
     w = SimpleNamespace(users=users)
     h = factories.household
-    # 东门村: 2 + 2 poor people (not exited, monitored); exited and unregistered do not count
+    # 东门村: 2 + 2 poor people (not exited, returned); exited and unregistered do not count
     w.d1 = h(number="D01", area_code=V1)
-    w.d2 = h(number="D02", area_code="422822100001001", status="monitored")
+    w.d2 = h(number="D02", area_code="422822100001001", status="returned")
     w.d3 = h(number="D03", area_code=V1, status="exited", exited_year=2019)
     w.d4 = h(number="D04", area_code=V1, status="unregistered", identified_year=None)
     # 南门村: 2 + 1 (one member gone) of 10 people

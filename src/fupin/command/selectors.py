@@ -31,11 +31,12 @@ from fupin.command.models import Command, CommandPost, ContactPoint, Leader, Wor
 from fupin.core.errors import NotFound
 from fupin.policy import params as P
 from fupin.policy import standards
+from fupin.policy.engine import POOR_STATUSES
 from fupin.registry.models import Household, Member
 
-# Registered poor people still poor: what the incidence counts (as assistance counts the
-# households needing a cadre, without the recently exited).
-REMAINING = assistance_selectors.NEEDING_STATUSES
+# Registered poor people still poor: what the incidence counts, as the evaluation engine
+# and the matching scores count it (monitored households are not poor).
+REMAINING = POOR_STATUSES
 OPEN_CONCERN = assistance_selectors.OPEN_CONCERN
 
 
@@ -405,7 +406,7 @@ class Violation:
 
 def _village_people(prefixes: tuple[str, ...]) -> dict[str, int]:
     """Registered poor people still poor per village (active members of active households
-    whose status is not exited, returned or monitored)."""
+    whose status is not exited or returned)."""
     return dict(
         Member.objects.filter(
             is_active=True, household__is_active=True, household__status__in=REMAINING
