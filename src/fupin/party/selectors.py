@@ -537,6 +537,7 @@ class ItemBreakdown:
     points: Decimal  # signed: a deduction is negative
     capped: bool
     facts: list[Fact] = field(default_factory=list)
+    deduction: bool = False  # the points per fact are taken off
 
 
 @dataclass
@@ -666,6 +667,7 @@ def member_file(*, scope: Scope, member_id: int, year: int | None = None) -> Mem
                 points=points,
                 capped=cap is not None and count * unit > cap,
                 facts=facts[item.key],
+                deduction=item.sign < 0,
             )
         )
     return MemberFile(
