@@ -115,7 +115,7 @@ def test_the_command_system_of_the_demo_county(county: str) -> None:
 
     # listed supervision: every village above 10 % by a city leader, but one
     listed = active(kind="listed")
-    assert set(listed.values_list("leader__level", flat=True)) == {"city"}
+    assert set(listed.values_list("leader__level", flat=True)) <= {"city"}
     violations = selectors.violations(scope=WIDE, today=timezone.localdate())
     rules = Counter(v.rule for v in violations)
     high = [
@@ -129,8 +129,10 @@ def test_the_command_system_of_the_demo_county(county: str) -> None:
         )
         if v.incidence is not None and v.incidence > Decimal("0.10")
     ]
-    assert len(high) >= 2 and listed.count() == len(high) - 1
-    assert rules["listed_missing"] == 1
+    # one is left without on purpose when there are several (a small county may have one)
+    missing = 1 if len(high) > 1 else 0
+    assert len(high) >= 1 and listed.count() == len(high) - missing
+    assert rules["listed_missing"] == missing
     assert rules["township_few"] == 1 and rules["township_many"] == 0
     assert rules["key_village_uncovered"] == 2 and rules["leader_key_villages"] == 1
 
@@ -174,7 +176,13 @@ def test_weak_villages_and_their_cases(county: str) -> None:
     assert set(Leader.objects.filter(pk__in=loads).values_list("level", flat=True)) == {"county"}
     for case in cases.select_related("organisation"):
         contact = active(kind="weak_village", area_code=case.organisation.area_code).first()
-        assert case.county_leader_id == (contact.leader_id if contact else None)
-    assert written["weak_case_leaders"] == cases.exclude(county_leader=None).count() > 0
+        if contact:
+            assert case.county_leader_id == contact.leader_id
+        else:  # a team was named once the case went past "flagged"
+            assert (case.county_leader_id is None) == (case.status == "flagged")
+    # every case past "flagged", closed ones included, has its county leader
+    assert not WeakCase.objects.exclude(status="flagged").filter(county_leader=None).exists()
+    assert written["weak_case_leaders"] == WeakCase.objects.exclude(county_leader=None).count()
+    assert written["weak_case_leaders"] > 0
     rules = Counter(v.rule for v in selectors.violations(scope=WIDE))
     assert rules["weak_village_uncovered"] == 1 and rules["leader_weak_villages"] == 0

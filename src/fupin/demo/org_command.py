@@ -31,6 +31,7 @@ from django.db.models.functions import Substr
 
 from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance.models import Unit
+from fupin.command import selectors as command_selectors
 from fupin.command.models import (
     Command,
     CommandPost,
@@ -42,7 +43,6 @@ from fupin.command.models import (
 from fupin.command.services import DEFAULT_GROUPS
 from fupin.demo.names import MALE_CHARS_OLD, SURNAMES
 from fupin.policy.params import NATIONAL_DEFAULTS
-from fupin.registry.choices import HouseholdStatus
 from fupin.registry.models import Member
 
 COUNTY_CODE = "422822000000"  # the generator's demo county (a test checks it)
@@ -51,7 +51,7 @@ CONTACT_MIN = int(NATIONAL_DEFAULTS["contact_leaders_min"])
 CONTACT_MAX = int(NATIONAL_DEFAULTS["contact_leaders_max"])
 WEAK_MAX = int(NATIONAL_DEFAULTS["weak_villages_per_leader_max"])
 LISTED_RATE = Decimal(str(NATIONAL_DEFAULTS["listed_incidence_rate"]))
-REMAINING = (HouseholdStatus.NOT_EXITED, HouseholdStatus.RETURNED, HouseholdStatus.MONITORED)
+REMAINING = command_selectors.REMAINING  # as the violations count them
 
 # The county's leaders in order of rank; the first ones are always there.
 COUNTY_POSTS: tuple[str, ...] = (
@@ -465,6 +465,18 @@ def build(*, rng: random.Random, today: date) -> dict[str, int]:
             by_leader[weak_leader[code].pk].append(case_id)
     for leader_id, ids in by_leader.items():
         WeakCase.objects.filter(pk__in=ids).update(county_leader_id=leader_id)
+    # A case past "flagged" had its whole 三对一 team (closed ones included): those still
+    # without a county leader get one in turn, one UPDATE per leader.
+    teamless = list(
+        WeakCase.objects.exclude(status=WeakCase.Status.FLAGGED)
+        .filter(county_leader__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for i, leader in enumerate(county_leaders):
+        share = teamless[i :: len(county_leaders)]
+        if share:
+            WeakCase.objects.filter(pk__in=share).update(county_leader=leader)
 
     return {
         "leaders": len(every),
@@ -473,5 +485,5 @@ def build(*, rng: random.Random, today: date) -> dict[str, int]:
         "groups": len(groups),
         "group_units": len(links),
         "contact_points": len(points),
-        "weak_case_leaders": sum(len(ids) for ids in by_leader.values()),
+        "weak_case_leaders": sum(len(ids) for ids in by_leader.values()) + len(teamless),
     }
