@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
 
@@ -210,23 +210,7 @@ def build(*, rng: random.Random, today: date) -> dict[str, int]:
     """Write the demo's Party organisations and members; returns rows written per kind."""
     with transaction.atomic():
         counts = _build(_Builder(rng, today))
-    _analyze()
     return counts
-
-
-def _analyze() -> None:
-    """Fresh statistics for the tables just filled (PostgreSQL), so that the planner
-    does not take them for empty when the vanguard index correlates its counts on them."""
-    if connection.vendor != "postgresql":
-        return
-    tables = [
-        m._meta.db_table
-        for m in (PartyOrganisation, EconomicBody, PartyMember, Meeting, MemberRecord)
-    ]
-    tables += [Meeting.attendees.through._meta.db_table]
-    tables += [EconomicBody.organisations.through._meta.db_table]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _build(b: _Builder) -> dict[str, int]:

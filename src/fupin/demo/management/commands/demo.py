@@ -119,6 +119,8 @@ class Command(BaseCommand):
             )
             if result.assistance:
                 self.stdout.write(self._assistance_line(result))
+            if result.organisation:
+                self.stdout.write(self._organisation_line(result))
         if generator.evaluation_needed():
             self._evaluate()
         users = generator.users_ensure(seed)
@@ -189,6 +191,21 @@ class Command(BaseCommand):
             f"({c.get('concerns_overdue', 0):,} 件逾期 overdue), "
             f"{c.get('teams', 0):,} 支工作队 work teams, {c.get('presence', 0):,} 条考勤 presence "
             f"in {result.assistance_seconds:,.1f} s"
+        )
+
+    @staticmethod
+    def _organisation_line(result: generator.BuildResult) -> str:
+        c = result.organisation
+        return (
+            f"组织体系 / organisation: {c.get('command.leaders', 0):,} 名领导 leaders, "
+            f"{c.get('command.commands', 0):,} 个指挥部 HQs, "
+            f"{c.get('command.contact_points', 0):,} 个联系点 contact points, "
+            f"{c.get('party.organisations', 0):,} 个党组织 Party organisations, "
+            f"{c.get('party.members', 0):,} 名党员 members, "
+            f"{c.get('leadership.officials', 0):,} 名村两委 village officials, "
+            f"{c.get('leadership.weak_cases', 0):,} 个软弱涣散 weak branches, "
+            f"{c.get('matching.postings', 0):,} 名第一书记 first-secretary postings "
+            f"in {result.organisation_seconds:,.1f} s"
         )
 
     def _progress(self, done: int, total: int, seconds: float) -> None:
