@@ -17,6 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts.guard import require as _require
+from fupin.accounts.guard import user_of as _user
 from fupin.accounts.models import Role, RoleAssignment
 from fupin.accounts.scope import holds_role, scope_for
 from fupin.areas.models import Area
@@ -42,7 +44,8 @@ from fupin.assistance.models import (
     VisitPhoto,
     WorkTeam,
 )
-from fupin.audit.services import audit_write
+from fupin.audit.services import AppAudit, audit_write
+from fupin.core.clean import text as _text
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
 from fupin.procedures import evidence
@@ -81,36 +84,7 @@ MAX_PHOTOS = 6
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require(actor: Any, roles: tuple[str, ...], area_code: str) -> None:
-    """The actor must see the area (else it does not exist for them) and hold a role."""
-    if actor is None:
-        return
-    if not scope_for(actor).covers(area_code):
-        raise NotFound()
-    if not holds_role(actor, roles, area_code):
-        raise AccessDenied()
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _audit(
-    actor: Any,
-    action: str,
-    object_type: str,
-    ids: Iterable[int | str],
-    area_code: str,
-    channel: str,
-) -> None:
-    audit_write(
-        actor=actor,
-        action=f"assistance.{action}",
-        object_type=object_type,
-        object_ids=list(ids),
-        channel=channel,
-        area_code=area_code,
-    )
+_audit = AppAudit("assistance")
 
 
 def _household(household_id: int | None) -> Household:
@@ -136,15 +110,6 @@ def _money(value: Any, field: str, *, required: bool = False) -> Decimal | None:
     if amount < 0 or amount >= Decimal("1e10"):
         raise InvalidInput(fields={field: [_("金额超出范围")]})
     return amount.quantize(Decimal("0.01"))
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(fields={field: [_("必填")]})
-    if len(text) > limit:
-        raise InvalidInput(fields={field: [_("最多 %(n)s 字") % {"n": limit}]})
-    return text
 
 
 def _day(value: Any, field: str) -> dt.date:

@@ -31,6 +31,31 @@ def audit_write(
     )
 
 
+class AppAudit:
+    """``audit_write`` for one app's services: actions are prefixed with the app's name."""
+
+    def __init__(self, app: str) -> None:
+        self.app = app
+
+    def __call__(
+        self,
+        actor: Any,
+        action: str,
+        object_type: str,
+        ids: Iterable[int | str],
+        area_code: str,
+        channel: str,
+    ) -> None:
+        audit_write(
+            actor=actor,
+            action=f"{self.app}.{action}",
+            object_type=object_type,
+            object_ids=list(ids),
+            channel=channel,
+            area_code=area_code,
+        )
+
+
 def pii_access_record(
     *,
     actor: Any,

@@ -10,7 +10,7 @@ leaders; auditors only read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,12 +18,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts.guard import require as _require
 from fupin.accounts.models import Role
-from fupin.accounts.scope import holds_role, scope_for
+from fupin.accounts.scope import scope_for
 from fupin.areas.codes import level_of, prefix_of
 from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance.models import Unit
-from fupin.audit.services import audit_write
+from fupin.audit.services import AppAudit
 from fupin.command.models import (
     Command,
     CommandPost,
@@ -32,7 +33,8 @@ from fupin.command.models import (
     Line,
     WorkingGroup,
 )
-from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.clean import text as _text
+from fupin.core.errors import Conflict, InvalidInput, NotFound
 
 COUNTY = (Role.COUNTY_ADMIN,)
 TOWNSHIP = (Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN)
@@ -84,41 +86,7 @@ LEADER_AREA_LEVELS: dict[str, tuple[str, ...]] = {
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require(actor: Any, roles: tuple[str, ...], area_code: str) -> None:
-    """The actor must see the area (else it does not exist for them) and hold a role."""
-    if actor is None:
-        return
-    if not scope_for(actor).covers(area_code):
-        raise NotFound()
-    if not holds_role(actor, roles, area_code):
-        raise AccessDenied()
-
-
-def _audit(
-    actor: Any,
-    action: str,
-    object_type: str,
-    ids: Iterable[int | str],
-    area_code: str,
-    channel: str,
-) -> None:
-    audit_write(
-        actor=actor,
-        action=f"command.{action}",
-        object_type=object_type,
-        object_ids=list(ids),
-        channel=channel,
-        area_code=area_code,
-    )
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(fields={field: [_("必填")]})
-    if len(text) > limit:
-        raise InvalidInput(fields={field: [_("最多 %(n)s 字") % {"n": limit}]})
-    return text
+_audit = AppAudit("command")
 
 
 def _level(area_code: str, field: str = "area_code") -> str:

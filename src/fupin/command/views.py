@@ -29,26 +29,13 @@ from fupin.command import selectors, services
 from fupin.command.forms import CommandForm, ContactForm, GroupForm, LeaderForm, PostForm
 from fupin.command.models import ContactPoint, Leader
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.feedback import fail as _fail
+from fupin.core.feedback import form_fail as _form_fail
 from fupin.core.masking import mask_phone
 
 CHANNEL = "web"
 FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
 READERS = (Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN, Role.AUDITOR)
-
-
-def _fail(request: HttpRequest, exc: Any) -> None:
-    text = str(exc.message)
-    for errors in exc.fields.values():
-        text += " " + " ".join(str(e) for e in errors)
-    messages.error(request, text)
-
-
-def _form_fail(request: HttpRequest, form: Any) -> None:
-    text = " ".join(
-        f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
-        for name, errors in form.errors.items()
-    )
-    messages.error(request, text or _("提交的数据有误，请检查。"))
 
 
 def _scope(request: HttpRequest) -> Scope:

@@ -27,6 +27,8 @@ from fupin.areas.models import Area
 from fupin.assistance.models import Cadre
 from fupin.command.models import Leader
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.feedback import fail as _fail
+from fupin.core.feedback import form_fail as _form_fail
 from fupin.leadership import selectors, services
 from fupin.leadership.forms import (
     AssignEndForm,
@@ -53,21 +55,6 @@ FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
 # Who reads these pages: the county, townships, auditors, and village secretaries for
 # their own village; a cadre's work is in assistance.
 READERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.AUDITOR, Role.VILLAGE_SECRETARY)
-
-
-def _fail(request: HttpRequest, exc: Any) -> None:
-    text = str(exc.message)
-    for errors in exc.fields.values():
-        text += " " + " ".join(str(e) for e in errors)
-    messages.error(request, text)
-
-
-def _form_fail(request: HttpRequest, form: Any) -> None:
-    text = " ".join(
-        f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
-        for name, errors in form.errors.items()
-    )
-    messages.error(request, text or _("提交的数据有误，请检查。"))
 
 
 def _scope(request: HttpRequest) -> Scope:

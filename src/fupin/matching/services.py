@@ -26,12 +26,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts.guard import require as _require
+from fupin.accounts.guard import user_of as _user
 from fupin.accounts.models import Role
 from fupin.accounts.scope import holds_role, scope_for
 from fupin.areas.codes import level_of, prefix_of, prefix_q
 from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance.models import Cadre, TeamMember, WorkTeam
-from fupin.audit.services import audit_write
+from fupin.audit.services import AppAudit
+from fupin.core.clean import text as _text
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.matching import scoring, solver
 from fupin.matching.models import (
@@ -54,16 +57,6 @@ OPEN_STATUSES = (MatchRound.Status.DRAFT, MatchRound.Status.SOLVED)
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require(actor: Any, roles: tuple[str, ...], area_code: str) -> None:
-    """The actor must see the area (else it does not exist for them) and hold a role."""
-    if actor is None:
-        return
-    if not scope_for(actor).covers(area_code):
-        raise NotFound()
-    if not holds_role(actor, roles, area_code):
-        raise AccessDenied()
-
-
 def _require_round(actor: Any, r: MatchRound) -> None:
     """Managing a round is the county's; one who sees it (a township officer sees the
     county's rounds for their villages) is refused, anyone else finds nothing."""
@@ -76,35 +69,7 @@ def _require_round(actor: Any, r: MatchRound) -> None:
         raise AccessDenied()
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _audit(
-    actor: Any,
-    action: str,
-    object_type: str,
-    ids: Iterable[int | str],
-    area_code: str,
-    channel: str,
-) -> None:
-    audit_write(
-        actor=actor,
-        action=f"matching.{action}",
-        object_type=object_type,
-        object_ids=list(ids),
-        channel=channel,
-        area_code=area_code,
-    )
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(fields={field: [_("必填")]})
-    if len(text) > limit:
-        raise InvalidInput(fields={field: [_("最多 %(n)s 字") % {"n": limit}]})
-    return text
+_audit = AppAudit("matching")
 
 
 def _tags(value: Any, field: str, limit: int) -> str:

@@ -8,8 +8,6 @@ messages on the page."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import Scope, scope_for
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.feedback import fail as _fail
+from fupin.core.feedback import form_fail as _form_fail
 from fupin.matching import selectors, services
 from fupin.matching.forms import (
     AppraisalForm,
@@ -35,21 +35,6 @@ from fupin.matching.models import Appraisal, Background, MatchRound, Posting
 
 CHANNEL = "web"
 FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
-
-
-def _fail(request: HttpRequest, exc: Any) -> None:
-    text = str(exc.message)
-    for errors in exc.fields.values():
-        text += " " + " ".join(str(e) for e in errors)
-    messages.error(request, text)
-
-
-def _form_fail(request: HttpRequest, form: Any) -> None:
-    text = " ".join(
-        f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
-        for name, errors in form.errors.items()
-    )
-    messages.error(request, text or _("提交的数据有误，请检查。"))
 
 
 def _scope(request: HttpRequest) -> Scope:

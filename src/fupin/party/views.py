@@ -26,6 +26,8 @@ from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Unit
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.feedback import fail as _fail
+from fupin.core.feedback import form_fail as _form_fail
 from fupin.party import selectors, services
 from fupin.party.api import member_phones, reader_scope
 from fupin.party.forms import (
@@ -42,21 +44,6 @@ from fupin.party.models import EconomicBody, PartyMember, PartyOrganisation
 CHANNEL = "web"
 FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
 PAGE = 300
-
-
-def _fail(request: HttpRequest, exc: Any) -> None:
-    text = str(exc.message)
-    for errors in exc.fields.values():
-        text += " " + " ".join(str(e) for e in errors)
-    messages.error(request, text)
-
-
-def _form_fail(request: HttpRequest, form: Any) -> None:
-    text = " ".join(
-        f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
-        for name, errors in form.errors.items()
-    )
-    messages.error(request, text or _("提交的数据有误，请检查。"))
 
 
 def _scope(request: HttpRequest) -> Scope:
