@@ -28,7 +28,7 @@ from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance import selectors as assistance_selectors
 from fupin.assistance.models import Concern
 from fupin.command.models import Command, CommandPost, ContactPoint, Leader, WorkingGroup
-from fupin.core.errors import NotFound
+from fupin.core.errors import InvalidInput, NotFound
 from fupin.policy import params as P
 from fupin.policy import standards
 from fupin.policy.engine import POOR_STATUSES
@@ -234,7 +234,7 @@ def hq_chart(*, scope: Scope, area_code: str) -> Chart:
     is None when the area has no HQ yet."""
     try:
         level = level_of(area_code)
-    except Exception:
+    except InvalidInput:  # not an area code at all: nothing to find
         raise NotFound() from None
     if level not in (Area.Level.COUNTY, Area.Level.TOWNSHIP) or not scope.covers(area_code):
         raise NotFound()
