@@ -2,9 +2,20 @@
 
 FUPIN_DATA_DIR     where the SQLite database, uploads and the generated secret live (default ./var)
 DATABASE_URL       e.g. postgres://user@host:5432/fupin; unset means SQLite in WAL mode
-FUPIN_SECRET_KEY   required when FUPIN_DEBUG is off; in debug a key is generated under FUPIN_DATA_DIR
-FUPIN_DEBUG        1/0 (default 1 for a laptop county; set 0 in production)
+FUPIN_PRODUCTION   1 on a server others reach (behind a reverse proxy with HTTPS): requires
+                   FUPIN_SECRET_KEY and FUPIN_ALLOWED_HOSTS, turns on secure cookies, HSTS and the
+                   redirect to HTTPS, and refuses FUPIN_DEBUG and FUPIN_TODAY (default 0: a laptop
+                   county or the demo, served over plain HTTP on this machine)
+FUPIN_SECRET_KEY   required in production; elsewhere a key is generated under FUPIN_DATA_DIR
+FUPIN_DEBUG        1 shows Django's debug pages (default 0; never in production)
 FUPIN_ALLOWED_HOSTS comma-separated (default localhost,127.0.0.1,[::1],testserver)
+FUPIN_CSRF_TRUSTED_ORIGINS comma-separated origins the proxy serves fupin under,
+                   e.g. https://fupin.example.org
+FUPIN_PROXY_SSL_HEADER the header the proxy sets to "https" for a secure request, e.g.
+                   X-Forwarded-Proto; set it only when a proxy in front strips it from clients
+FUPIN_HSTS_SECONDS HSTS max-age in production (default 31536000, one year; 0 turns HSTS off)
+FUPIN_TODAY        YYYY-MM-DD: the server's notion of today, for a demo or a test run (e.g. to
+                   show a notice period ending); refused in production
 FUPIN_LOG_LEVEL    default INFO
 """
 
@@ -12,6 +23,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +45,25 @@ def _flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1 or 0.")
 
 
+def _csv(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 DATA_DIR = Path(os.environ.get("FUPIN_DATA_DIR") or Path.cwd() / "var").resolve()
-DEBUG = _flag("FUPIN_DEBUG", True)
+PRODUCTION = _flag("FUPIN_PRODUCTION", False)
+# Django's debug pages show settings, source and request data: only when asked for, and
+# never on a server others reach.
+DEBUG = _flag("FUPIN_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("FUPIN_DEBUG=1 is refused when FUPIN_PRODUCTION=1.")
 
 
 def _secret_key() -> str:
     key = os.environ.get("FUPIN_SECRET_KEY", "")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("FUPIN_SECRET_KEY must be set when FUPIN_DEBUG=0.")
+    if PRODUCTION:
+        raise ImproperlyConfigured("FUPIN_SECRET_KEY must be set when FUPIN_PRODUCTION=1.")
     # A laptop county gets a stable key of its own rather than a shared default.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / "secret_key"
@@ -52,13 +74,33 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("FUPIN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
-        ","
+if PRODUCTION and not os.environ.get("FUPIN_ALLOWED_HOSTS", "").strip():
+    raise ImproperlyConfigured(
+        "FUPIN_ALLOWED_HOSTS must name the server's host names when FUPIN_PRODUCTION=1."
     )
-    if h.strip()
-]
+ALLOWED_HOSTS = _csv("FUPIN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = _csv("FUPIN_CSRF_TRUSTED_ORIGINS")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"FUPIN_CSRF_TRUSTED_ORIGINS: {_origin!r} needs its scheme, e.g. https://{_origin}"
+        )
+
+
+def _today() -> date | None:
+    raw = os.environ.get("FUPIN_TODAY", "").strip()
+    if not raw:
+        return None
+    if PRODUCTION:
+        raise ImproperlyConfigured("FUPIN_TODAY is for demos and tests; refused in production.")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"FUPIN_TODAY={raw!r} is not a date; use YYYY-MM-DD.") from None
+
+
+# The day fupin takes as today (core.clock); None means the calendar's.
+FUPIN_TODAY = _today()
 
 
 def _databases() -> dict[str, dict[str, Any]]:
@@ -126,6 +168,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "fupin.core",
     "fupin.audit",
     "fupin.areas",
@@ -147,6 +190,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.LanguageMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -198,11 +242,44 @@ MEDIA_ROOT = DATA_DIR / "media"
 # whitenoise serves straight from the finders in debug and tests; no collectstatic needed there.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# A laptop county serves static files from the finders and never runs collectstatic; the
+# warning that STATIC_ROOT is missing concerns production only.
+if not PRODUCTION:
+    warnings.filterwarnings("ignore", message="No directory at: ")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# A laptop county is served over plain HTTP on this machine: secure cookies would never
+# come back. In production the proxy serves HTTPS, and nothing else is accepted.
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_HSTS_SECONDS = int(os.environ.get("FUPIN_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+_proxy_header = os.environ.get("FUPIN_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Submitting a domain to the browsers' HSTS preload list is a decision for its owner, taken
+# outside fupin; the header does not claim it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "fupin.core.views.csrf_failure"
+
+# Every script and style comes from fupin's own static files: no inline script, style
+# attribute or outside host (django-csp).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -22,3 +22,9 @@ urlpatterns = [
     path("notices/<int:notice_id>/", procedure_views.public_notice, name="public_notice"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# fupin's own pages (in Chinese, with an error code) for what Django answers itself.
+handler400 = "fupin.core.views.bad_request"
+handler403 = "fupin.core.views.permission_denied"
+handler404 = "fupin.core.views.page_not_found"
+handler500 = "fupin.core.views.crashed"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse
 
 from fupin.core.errors import FupinError
+from fupin.core.views import error_response, server_error
 
 log = logging.getLogger("fupin.errors")
 
@@ -38,13 +37,8 @@ class FupinErrorMiddleware:
                 error = AccessDenied()
             else:
                 log.exception("unhandled error on %s", request.path)
-                error = FupinError(
-                    _("系统出现错误，已记录。请稍后再试或联系管理员。"), code="server_error"
-                )
-                error.status = 500
-        if request.path.startswith("/api/"):
-            return JsonResponse(error.as_dict(), status=error.status)
-        return render(request, "error.html", {"error": error}, status=error.status)
+                error = server_error()
+        return error_response(request, error)
 
 
 class LanguageMiddleware:
