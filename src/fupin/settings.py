@@ -181,29 +181,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# --- sign-in throttling (django-axes) -------------------------------------------------------
-# Failed web sign-ins are counted per user name and address in the database (so every
-# server process sees them); 5 in a row lock that pair out for 15 minutes with a Chinese
-# page (accounts.views.locked_out). The API counts bad bearer tokens the same way
-# (accounts.throttle). Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT and
-# AXES_IPWARE_META_PRECEDENCE_ORDER so the client's address, not the proxy's, is counted.
-INSTALLED_APPS.append("axes")
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "fupin.accounts.views.locked_out"
-AXES_HTTP_RESPONSE_CODE = 429
-AXES_VERBOSE = False
-# Successful sign-ins are in Django's last_login already; keep only the failures.
-AXES_DISABLE_ACCESS_LOG = True
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "q", "id_number", "phone"]
-
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "registry:household_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -259,3 +236,27 @@ FUPIN_IMPORT_STALE_MINUTES = int(os.environ.get("FUPIN_IMPORT_STALE_MINUTES", "1
 
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20
+
+# --- sign-in throttling (django-axes) -------------------------------------------------------
+# Failed web sign-ins are counted per user name and address in the database (so every
+# server process sees them); 5 in a row lock that pair out for 15 minutes with a Chinese
+# page (accounts.views.locked_out). The API counts bad bearer tokens the same way
+# (accounts.throttle). Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT and
+# AXES_IPWARE_META_PRECEDENCE_ORDER so the client's address, not the proxy's, is counted.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fupin.accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Successful sign-ins are in Django's last_login already; keep only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "q", "id_number", "phone"]
+LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

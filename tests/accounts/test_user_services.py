@@ -49,7 +49,12 @@ def test_county_admin_creates_a_village_secretary_for_one_village(users: dict[st
     )
     assert actions == [
         ("accounts.user.create", users["county_admin"].pk, "web", ""),
-        ("accounts.role.assign", users["county_admin"].pk, "web", factories.OTHER_VILLAGE_SAME_TOWNSHIP),
+        (
+            "accounts.role.assign",
+            users["county_admin"].pk,
+            "web",
+            factories.OTHER_VILLAGE_SAME_TOWNSHIP,
+        ),
     ]
 
 
@@ -69,7 +74,10 @@ def test_township_officer_manages_users_of_the_township(users: dict[str, Any]) -
     officer = users["township_officer"]
     cadre = make(officer, "new_cadre", role="cadre", area_code=factories.VILLAGE)
     services.role_assign(
-        actor=officer, user_id=cadre.pk, role="cadre", area_code=factories.OTHER_VILLAGE_SAME_TOWNSHIP
+        actor=officer,
+        user_id=cadre.pk,
+        role="cadre",
+        area_code=factories.OTHER_VILLAGE_SAME_TOWNSHIP,
     )
     colleague = make(officer, "colleague", role="township_officer", area_code=TOWNSHIP)
     assert RoleAssignment.objects.filter(user__in=[cadre, colleague]).count() == 3
@@ -85,7 +93,9 @@ def test_township_officer_cannot_create_a_county_admin(users: dict[str, Any]) ->
     assert not get_user_model().objects.filter(username="new_secretary").exists()
     target = make(officer)
     with pytest.raises(AccessDenied):
-        services.role_assign(actor=officer, user_id=target.pk, role="county_admin", area_code=COUNTY)
+        services.role_assign(
+            actor=officer, user_id=target.pk, role="county_admin", area_code=COUNTY
+        )
     assert not RoleAssignment.objects.filter(user=target).exists()
 
 
@@ -176,9 +186,7 @@ def test_nobody_manages_their_own_account_here(users: dict[str, Any]) -> None:
     with pytest.raises(AccessDenied):
         services.user_deactivate(actor=admin, user_id=admin.pk)
     with pytest.raises(AccessDenied):
-        services.role_remove(
-            actor=admin, assignment_id=RoleAssignment.objects.get(user=admin).pk
-        )
+        services.role_remove(actor=admin, assignment_id=RoleAssignment.objects.get(user=admin).pk)
 
 
 def test_password_rules_in_chinese_collected_per_field(users: dict[str, Any]) -> None:
@@ -188,7 +196,6 @@ def test_password_rules_in_chinese_collected_per_field(users: dict[str, Any]) ->
         )
     fields = caught.value.fields
     assert set(fields) == {"username", "password", "full_name"}
-    joined = " ".join(fields["password"])
     assert fields["password"] == [
         "密码太短，至少需要 8 个字符。",
         "密码太常见，容易被猜到。",

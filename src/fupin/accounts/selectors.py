@@ -94,7 +94,9 @@ def user_list(
     (keyset) or "" on the last page. Two queries whatever the number of users."""
     prefixes = manager_prefixes(actor)
     qs = _users(actor, prefixes)
-    q = (q or "").strip()
+    # NUL cannot be sent to PostgreSQL in a parameter; nothing can match it anyway.
+    q = (q or "").replace("\x00", "").strip()
+    after = (after or "").replace("\x00", "")
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(first_name__icontains=q))
     if active is not None:

@@ -98,13 +98,28 @@ def managed_user(actor: Any, user_id: int, *, whole: bool = True) -> Any:
     return user
 
 
+def _password_message(error: ValidationError) -> str:
+    """Django's password rules in our own Chinese (its catalogue leaves some in English)."""
+    params = error.params or {}
+    if error.code == "password_too_short":
+        return _("密码太短，至少需要 %(n)s 个字符。") % {"n": params.get("min_length", 8)}
+    if error.code == "password_too_common":
+        return _("密码太常见，容易被猜到。")
+    if error.code == "password_entirely_numeric":
+        return _("密码不能全是数字。")
+    if error.code == "password_too_similar":
+        return _("密码与用户名或姓名太相似。")
+    return str(error.message % params if params else error.message)
+
+
 def _password_errors(password: str, user: Any) -> list[str]:
+    """Every rule of AUTH_PASSWORD_VALIDATORS the password breaks."""
     if not password:
         return [_("请填写密码")]
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        return [str(m) for m in exc.messages]
+        return [_password_message(e) for e in exc.error_list]
     return []
 
 
@@ -180,6 +195,8 @@ def user_create(
         errors["username"] = [_("该用户名已被使用")]
     if len(full_name) > FULL_NAME_MAX:
         errors["full_name"] = [_("姓名最多 %(n)s 个字") % {"n": FULL_NAME_MAX}]
+    elif any(ord(c) < 32 for c in full_name):
+        errors["full_name"] = [_("姓名不能包含控制字符")]
     if not password_rules:
         errs = [] if password else [_("请填写密码")]
     else:
