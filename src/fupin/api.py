@@ -24,6 +24,7 @@ from ninja.utils import check_csrf
 
 from fupin.accounts.api import router as accounts_router
 from fupin.accounts.services import api_token_user
+from fupin.accounts.throttle import token_attempt_allowed, token_attempt_failed
 from fupin.areas.api import router as areas_router
 from fupin.assistance.api import router as assistance_router
 from fupin.command.api import router as command_router
@@ -58,7 +59,8 @@ Writes carry the `version` you read; a stale one is refused with 409.
 
 **错误 Errors**：`{"error": {"code": "...", "message": "...", "fields": {"字段": ["原因"]}}}`
 — codes `not_authenticated` 401, `access_denied`/`csrf_failed` 403, `not_found` 404,
-`invalid` 400, `conflict` 409, `server_error` 500.
+`invalid` 400, `conflict` 409, `throttled` 429 (too many bad tokens from one client:
+wait 15 minutes), `server_error` 500.
 """
 
 
@@ -66,7 +68,13 @@ class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer fp_...`` — an API token issued to a user."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return api_token_user(key=token.strip()) if token.strip() else None
+        # Bad tokens from one client are counted and locked out like web sign-ins.
+        if not token_attempt_allowed(request):
+            raise HttpError(429, "throttled")
+        user = api_token_user(key=token.strip()) if token.strip() else None
+        if user is None:
+            token_attempt_failed(request)
+        return user
 
 
 class SessionCsrfAuth(APIKeyCookie):

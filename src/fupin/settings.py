@@ -13,6 +13,8 @@ FUPIN_CSRF_TRUSTED_ORIGINS comma-separated origins the proxy serves fupin under,
                    e.g. https://fupin.example.org
 FUPIN_PROXY_SSL_HEADER the header the proxy sets to "https" for a secure request, e.g.
                    X-Forwarded-Proto; set it only when a proxy in front strips it from clients
+FUPIN_PROXY_COUNT  how many reverse proxies stand in front (the client's address for the
+                   sign-in lockout is then read from X-Forwarded-For)
 FUPIN_HSTS_SECONDS HSTS max-age in production (default 31536000, one year; 0 turns HSTS off)
 FUPIN_TODAY        YYYY-MM-DD: the server's notion of today, for a demo or a test run (e.g. to
                    show a notice period ending); refused in production
@@ -24,7 +26,7 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +314,33 @@ FUPIN_IMPORT_STALE_MINUTES = int(os.environ.get("FUPIN_IMPORT_STALE_MINUTES", "1
 
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20
+
+# --- sign-in throttling (django-axes) -------------------------------------------------------
+# Failed web sign-ins are counted per user name and address in the database (so every
+# server process sees them); 5 in a row lock that pair out for 15 minutes with a Chinese
+# page (accounts.views.locked_out). The API counts bad bearer tokens the same way
+# (accounts.throttle). Behind reverse proxies (FUPIN_PROXY_COUNT of them), the client's
+# address is read from X-Forwarded-For, so that the proxy's own is not the one counted.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fupin.accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Successful sign-ins are in Django's last_login already; keep only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "q", "id_number", "phone"]
+_proxy_count = os.environ.get("FUPIN_PROXY_COUNT", "").strip()
+if _proxy_count:
+    if not _proxy_count.isdigit():
+        raise ImproperlyConfigured(f"FUPIN_PROXY_COUNT={_proxy_count!r} is not a number.")
+    AXES_IPWARE_PROXY_COUNT = int(_proxy_count)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

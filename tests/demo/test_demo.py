@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Q
+from django.http import HttpRequest
 from django.test import Client
 
 from fupin.accounts.models import Role, RoleAssignment
@@ -345,8 +346,9 @@ def test_users_roles_and_login(county: str) -> None:
         assert password == generator.demo_password(SEED, username)
         assert len(password) >= 12
         client = Client()
-        assert client.login(username=username, password=password), username
-        assert not client.login(username=username, password="fupin")
+        # django-axes needs the request in authenticate(); the test client has none.
+        assert client.login(request=HttpRequest(), username=username, password=password), username
+        assert not client.login(request=HttpRequest(), username=username, password="fupin")
 
 
 def test_same_seed_same_data_other_seed_other_data(db: Any) -> None:
@@ -373,7 +375,9 @@ def test_existing_county_is_kept_and_users_get_their_passwords_back(db: Any) -> 
     assert Household.objects.count() == HOUSEHOLDS
     assert digest() == before
     assert Client().login(
-        username="county_admin", password=generator.demo_password(SEED, "county_admin")
+        request=HttpRequest(),
+        username="county_admin",
+        password=generator.demo_password(SEED, "county_admin"),
     )
     assert RoleAssignment.objects.filter(
         user__username="county_admin", role=Role.COUNTY_ADMIN

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from fupin.accounts.models import Role
-from fupin.accounts.scope import scope_for
+from fupin.accounts.scope import manage_prefixes, scope_for
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +16,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     return {
         "fupin_scope": scope,
         "fupin_role_labels": [Role(r).label for r, _ in scope.roles],
+        "fupin_manages_users": bool(manage_prefixes(scope)),
     }

@@ -66,3 +66,22 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return _digest(key)
+
+
+class UserCreation(models.Model):
+    """Who created a user: a manager sees the users they created before any role is given
+    (afterwards the roles decide who sees them)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("用户创建记录")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} by {self.created_by_id}"

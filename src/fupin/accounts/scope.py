@@ -108,3 +108,36 @@ def holds_role(actor: Any, roles: tuple[str, ...], area_code: str) -> bool:
         if role in roles and area_code.startswith(prefix_of(code)):
             return True
     return False
+
+
+# --- who manages users ---------------------------------------------------------------------
+# A county administrator manages the users of their county, a township officer those of
+# their township. Every role belongs on areas of certain levels (ROLE_LEVELS), and may be
+# given only on an area inside one where the actor holds a managing role: so nobody can
+# grant a role above their own area (a township officer cannot make a county
+# administrator, whose area would be the county above them), nor outside it.
+USER_MANAGERS: tuple[str, ...] = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER)
+ROLE_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.COUNTY_ADMIN: ("county",),
+    Role.TOWNSHIP_OFFICER: ("township",),
+    Role.VILLAGE_SECRETARY: ("village",),
+    Role.CADRE: ("township", "village"),
+    Role.AUDITOR: ("county", "township", "village"),
+}
+
+
+def manage_prefixes(scope: Scope) -> tuple[str, ...]:
+    """The area prefixes in which the scope's user manages users (empty: manages none)."""
+    return _minimal({prefix_of(code) for role, code in scope.roles if role in USER_MANAGERS})
+
+
+def assignable_roles(scope: Scope) -> tuple[str, ...]:
+    """The roles the user may give on some area of theirs: those that belong on a level
+    at or below the highest area the user manages."""
+    depths = [len(p) for p in manage_prefixes(scope)]
+    if not depths:
+        return ()
+    top = min(depths)  # the highest managed area, as the length of its prefix
+    return tuple(
+        role for role in Role.values if any(PREFIX_LENGTH[lv] >= top for lv in ROLE_LEVELS[role])
+    )

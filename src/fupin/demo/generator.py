@@ -1535,7 +1535,11 @@ def users_ensure(seed: int) -> list[DemoUser]:
             user = User.objects.filter(username=spec.username).first()
             if user is None:
                 user = user_create(
-                    actor=None, username=spec.username, password=password, full_name=full_name
+                    actor=None,
+                    username=spec.username,
+                    password=password,
+                    full_name=full_name,
+                    password_rules=False,  # the demo's passwords are printed for visitors
                 )
             else:
                 user.set_password(password)
