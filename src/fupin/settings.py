@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fupin.core.middleware.FupinErrorMiddleware",
+    # innermost: writes one access record per response of the personal data it revealed
+    "fupin.core.pii.PiiAuditMiddleware",
 ]
 
 ROOT_URLCONF = "fupin.urls"
