@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 
 from fupin.accounts.scope import scope_for
+from fupin.core import pii
 from fupin.core.errors import AccessDenied
 from fupin.exchange import selectors, services, views
 from fupin.exchange.models import ImportJob
@@ -96,7 +97,9 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "progress": selectors.import_job_progress(job),
         "counts": job.counts(),
         "error_count": job.error_count,
-        "errors": (job.errors or [])[:API_ERRORS_SHOWN],
+        "errors": selectors.import_job_errors(
+            viewer=pii.viewer(request, CHANNEL), job=job, limit=API_ERRORS_SHOWN
+        ),
         "error_report_url": (
             reverse("api:import_errors", args=[job.pk]) if job.error_report else None
         ),
