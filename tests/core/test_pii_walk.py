@@ -331,7 +331,7 @@ def api_urls(county: County) -> list[tuple[str, str]]:
                 query[name] = county.values[key]
         if any(v is None for v in values.values()):
             continue
-        url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+        url = _fill(path.replace("{", "<").replace("}", ">"), values)
         if query:
             url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         urls.append((path, url))
