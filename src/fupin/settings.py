@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from fupin.core.files import private_dir, write_private
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -43,11 +45,10 @@ def _secret_key() -> str:
     if not DEBUG:
         raise ImproperlyConfigured("FUPIN_SECRET_KEY must be set when FUPIN_DEBUG=0.")
     # A laptop county gets a stable key of its own rather than a shared default.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(DATA_DIR)
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -64,7 +65,7 @@ ALLOWED_HOSTS = [
 def _databases() -> dict[str, dict[str, Any]]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        private_dir(DATA_DIR)  # the database and uploads live here: the owner's alone
         return {
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",

@@ -23,6 +23,7 @@ from django.db.models import OuterRef, Subquery, TextChoices
 from fupin.accounts.scope import Scope
 from fupin.areas.models import Area
 from fupin.core import pii
+from fupin.core.files import open_private, private_dir, private_file, write_private
 from fupin.exchange import layout
 from fupin.registry import choices
 from fupin.registry.models import IncomeRecord, Member
@@ -225,8 +226,7 @@ def export_files(
     fmt: Literal["xlsx", "csv"],
     dest_dir: Path,
 ) -> list[Path]:
-    dest_dir = Path(dest_dir)
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest_dir = private_dir(dest_dir)
     unmasked: list[int] = []
     masked = _masked_anywhere(scope, filters)
     out: list[Path]
@@ -236,7 +236,7 @@ def export_files(
             (hpath, layout.HOUSEHOLD_HEADERS, household_frames(scope, filters, unmasked)),
             (mpath, layout.MEMBER_HEADERS, member_frames(scope, filters)),
         ):
-            with path.open("wb") as handle:
+            with open_private(path, "wb") as handle:
                 # UTF-8 with BOM: Excel in Chinese opens it without garbling.
                 handle.write(("\ufeff" + ",".join(headers) + "\n").encode())
                 for frame in frames:
@@ -244,7 +244,7 @@ def export_files(
         out = [hpath, mpath]
         if masked:
             note = dest_dir / "说明.txt"
-            note.write_text(HEALTH_NOTE + "\n", encoding="utf-8-sig")
+            write_private(note, HEALTH_NOTE + "\n", encoding="utf-8-sig")
             out.append(note)
     else:
         path = dest_dir / "registry.xlsx"
@@ -269,6 +269,7 @@ def export_files(
                 workbook.add_worksheet("说明").write_string(0, 0, HEALTH_NOTE)
         finally:
             workbook.close()
+            private_file(path)
         out = [path]
     _record(actor, scope, unmasked)
     return out

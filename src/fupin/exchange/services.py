@@ -36,6 +36,7 @@ from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput
+from fupin.core.files import open_private, private_dir
 from fupin.exchange.layout import HOUSEHOLD_CSV, MEMBER_CSV
 from fupin.exchange.models import ImportJob
 
@@ -157,13 +158,13 @@ def _store(job: ImportJob, planned: list[_Planned]) -> list[str]:
     directory = job.directory
     if directory.exists():  # left over from a job row that was rolled back
         shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    private_dir(directory)
     written = 0
     relative: list[str] = []
     root = Path(settings.MEDIA_ROOT)
     for item in planned:
         dest = directory / item.stored
-        with dest.open("wb") as out:
+        with open_private(dest, "wb") as out:
             for chunk in item.upload.chunks():
                 written += len(chunk)
                 if written > limit:
@@ -193,8 +194,7 @@ def progress_path(job: ImportJob) -> Path:
 
 def progress_write(job: ImportJob, *, phase: str, done: int, total: int) -> None:
     """Replace the job's progress file atomically (temp file + os.replace)."""
-    directory = job.directory
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(job.directory)
     data = {"phase": phase, "done": int(done), "total": int(total), "at": time.time()}
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".progress-", suffix=".tmp")
     try:
