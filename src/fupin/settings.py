@@ -6,6 +6,8 @@ FUPIN_SECRET_KEY   required when FUPIN_DEBUG is off; in debug a key is generated
 FUPIN_DEBUG        1/0 (default 1 for a laptop county; set 0 in production)
 FUPIN_ALLOWED_HOSTS comma-separated (default localhost,127.0.0.1,[::1],testserver)
 FUPIN_LOG_LEVEL    default INFO
+FUPIN_UPLOAD_RETENTION_DAYS days an import's uploaded files (and error report) are kept after
+                   the job finished or failed, then removed (default 30)
 """
 
 from __future__ import annotations
@@ -235,6 +237,10 @@ FUPIN_IMPORT_MAX_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_BYTES", str(1024 *
 # A running import whose progress has not moved for this long is taken as crashed and may
 # be run again.
 FUPIN_IMPORT_STALE_MINUTES = int(os.environ.get("FUPIN_IMPORT_STALE_MINUTES", "15"))
+
+# An import's uploaded files and error report hold ID numbers: kept this many days after the
+# job finished or failed (to rerun a failed one, to download the report), then removed.
+FUPIN_UPLOAD_RETENTION_DAYS = int(os.environ.get("FUPIN_UPLOAD_RETENTION_DAYS", "30"))
 
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20

@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
+from pydantic import Field
 
 from fupin.accounts.scope import scope_for
 from fupin.core import pii
@@ -75,6 +76,12 @@ class ImportJobOut(Schema):
     ignored_headers: dict[str, list[str]]
     failure: str
     may_retry: bool
+    files_kept_until: datetime | None = Field(
+        description="上传文件和错误报告保存至（之后删除）; null while running or once removed"
+    )
+    files_purged_at: datetime | None = Field(
+        description="上传文件和错误报告按保存期限删除的时间; a removed failed job cannot rerun"
+    )
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -107,6 +114,8 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "ignored_headers": job.ignored_headers or {},
         "failure": job.failure,
         "may_retry": services.may_retry(_actor(request), job),
+        "files_kept_until": job.files_kept_until,
+        "files_purged_at": job.files_purged_at,
     }
 
 
