@@ -7,6 +7,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fupin.core.files import private_umask
+
+    private_umask()  # the database, uploads and exports are the owner's alone
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
     from django.core.exceptions import ImproperlyConfigured
 

@@ -19,6 +19,8 @@ FUPIN_HSTS_SECONDS HSTS max-age in production (default 31536000, one year; 0 tur
 FUPIN_TODAY        YYYY-MM-DD: the server's notion of today, for a demo or a test run (e.g. to
                    show a notice period ending); refused in production
 FUPIN_LOG_LEVEL    default INFO
+FUPIN_UPLOAD_RETENTION_DAYS days an import's uploaded files (and error report) are kept after
+                   the job finished or failed, then removed (default 30)
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+from fupin.core.files import private_dir, write_private
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -67,11 +71,10 @@ def _secret_key() -> str:
     if PRODUCTION:
         raise ImproperlyConfigured("FUPIN_SECRET_KEY must be set when FUPIN_PRODUCTION=1.")
     # A laptop county gets a stable key of its own rather than a shared default.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(DATA_DIR)
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -108,7 +111,7 @@ FUPIN_TODAY = _today()
 def _databases() -> dict[str, dict[str, Any]]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        private_dir(DATA_DIR)  # the database and uploads live here: the owner's alone
         return {
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
@@ -199,6 +202,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fupin.core.middleware.FupinErrorMiddleware",
+    # innermost: writes one access record per response of the personal data it revealed
+    "fupin.core.pii.PiiAuditMiddleware",
 ]
 
 ROOT_URLCONF = "fupin.urls"
@@ -311,6 +316,10 @@ FUPIN_IMPORT_MAX_BYTES = int(os.environ.get("FUPIN_IMPORT_MAX_BYTES", str(1024 *
 # A running import whose progress has not moved for this long is taken as crashed and may
 # be run again.
 FUPIN_IMPORT_STALE_MINUTES = int(os.environ.get("FUPIN_IMPORT_STALE_MINUTES", "15"))
+
+# An import's uploaded files and error report hold ID numbers: kept this many days after the
+# job finished or failed (to rerun a failed one, to download the report), then removed.
+FUPIN_UPLOAD_RETENTION_DAYS = int(os.environ.get("FUPIN_UPLOAD_RETENTION_DAYS", "30"))
 
 # Households per page in the list; keyset pagination keeps every page equally fast.
 FUPIN_PAGE_SIZE = 20

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fupin.core.logging import PiiRedactingFilter, redact
-from fupin.core.masking import mask_id_number, mask_phone
+from fupin.core.pii import mask_id_number, mask_phone
 from fupin.registry.validation import FieldError, build_id_number, check_id_number
 
 

@@ -63,12 +63,21 @@ def test_household_card_and_village_document(
         "2025",
         "尚未评估",
         "刘志远（县交通运输局 副局长）",
-        "13700002222",  # the cadre's phone is on the card, for the household to call
+        "137****2222",  # the cadre's phone, masked like everywhere for this role
         "职业技能培训：参加挖掘机技能培训",
     ):
         assert text in card, text
     head_id = h.members.get(relation="head").id_number
+    assert "13700002222" not in card
     assert head_id not in card and "13812345678" not in card and "患有大病" not in card
+    from fupin.audit.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(kind="pii_view").exists()
+    # A role that sees personal data gets the phone in full, and the view is recorded.
+    officer_card = client_for("township_officer").get(f"/procedures/card/{h.pk}/")
+    assert "13700002222" in officer_card.content.decode()
+    event = AuditEvent.objects.get(kind="pii_view", actor=users["township_officer"])
+    assert (event.object_type, event.object_ids, event.fields) == ("cadre", [cadre.pk], ["phone"])
     with django_assert_max_num_queries(20):  # the same few queries for 5 or 500 households
         page = secretary.get(f"/procedures/cards/{factories.VILLAGE}/")
     html = page.content.decode()

@@ -326,11 +326,13 @@ def test_pii_roles_see_full_ids_and_each_view_is_logged(
     assert sorted(m["id_number"] for m in detail["members"]) == ids_
     assert all(m["masked"] is False and m["health"] == "healthy" for m in detail["members"])
     assert detail["phone"] == "13812345678"
+    # One access record for the response, naming every record and field it revealed.
     events = AuditEvent.objects.filter(kind="pii_view", actor=users[who])
-    member_event = events.get(object_type="member")
-    assert member_event.channel == "api"
-    assert sorted(member_event.object_ids) == pks
-    assert events.get(object_type="household").fields == ["phone"]
+    detail_event = events.get()
+    assert detail_event.channel == "api"
+    assert detail_event.object_type == "household+member"
+    assert detail_event.object_ids == [f"household:{household.pk}"] + [f"member:{pk}" for pk in pks]
+    assert detail_event.fields == ["household.phone", "member.health", "member.id_number"]
 
     listed = client.get("/api/households").json()["items"]
     assert listed[0]["head_id_number"] == head(household).id_number
@@ -340,7 +342,9 @@ def test_pii_roles_see_full_ids_and_each_view_is_logged(
     assert list_event.channel == "api"
 
     client.get(f"/api/members/{head(household).pk}")
-    assert events.filter(object_type="member").count() == 2
+    member_event = events.get(object_type="member")
+    assert member_event.object_ids == [head(household).pk]
+    assert member_event.fields == ["health", "id_number"]
 
 
 def test_history_masks_personal_data_per_role(api: Any, household: Household) -> None:
@@ -363,9 +367,15 @@ def test_history_masks_personal_data_per_role(api: Any, household: Household) ->
     full = update_rows("auditor")
     assert full[0]["field"] == "id_number"
     assert full[0]["new"] == new_id
+    # The auditor's view of the unmasked history is recorded (it was not before).
+    event = AuditEvent.objects.get(kind="pii_view", actor__username="auditor")
+    assert event.object_type == "member" and event.channel == "api"  # the household has no phone
+    assert event.object_ids == sorted(m.pk for m in household.members.all())
+    assert event.fields == ["health", "id_number"]
     masked = update_rows("village_secretary")
     assert MASKED_ID.match(masked[0]["new"])
     assert MASKED_ID.match(masked[0]["old"])
+    assert not AuditEvent.objects.filter(actor__username="village_secretary").exists()
 
 
 def test_list_filters(api: Any, household: Household) -> None:

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fupin.audit.models import AuditEvent
-from fupin.core.masking import mask_id_number
+from fupin.core.pii import mask_id_number
 from fupin.registry import services
 from fupin.registry.forms import HouseholdEditForm, MemberForm
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member

@@ -22,9 +22,8 @@ from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.codes import prefix_q
 from fupin.assistance import selectors, services
 from fupin.assistance.models import Cadre, Concern, Measure, Pairing, Visit
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
 from fupin.core.errors import NotFound
-from fupin.core.masking import mask_phone
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -213,24 +212,14 @@ def _scoped(qs: QuerySet[Any], scope: Scope, query: ListQuery) -> QuerySet[Any]:
     return qs
 
 
-def cadre_phones(
-    *, actor: Any, scope: Scope, rows: list[tuple[Cadre, str]], channel: str
-) -> dict[int, str]:
-    """Each cadre's phone as the actor may see it, judged in the area of the record shown
-    (the household's); the unmasked ones are logged in one access record."""
+def cadre_phones(*, viewer: pii.Viewer, rows: list[tuple[Cadre, str]]) -> dict[int, str]:
+    """Each cadre's phone as the viewer's actor may see it, judged in the area of the
+    record shown (the household's); unmasked in any of them wins."""
     out: dict[int, str] = {}
-    shown: list[int] = []
     for cadre, area_code in rows:
-        if scope.sees_pii(area_code):
-            out[cadre.pk] = cadre.phone
-            if cadre.phone:
-                shown.append(cadre.pk)
-        elif cadre.pk not in out:
-            out[cadre.pk] = mask_phone(cadre.phone)
-    pii_access_record(
-        actor=actor, object_type="cadre", object_ids=sorted(set(shown)), fields=["phone"],
-        channel=channel,
-    )  # fmt: skip
+        phone = viewer.phone(cadre.phone, area_code=area_code, ref=("cadre", cadre.pk))
+        if cadre.pk not in out or phone == cadre.phone:
+            out[cadre.pk] = phone
     return out
 
 
@@ -251,12 +240,8 @@ def _pairing_out(p: Pairing, phones: dict[int, str]) -> dict[str, Any]:
 
 
 def _pairings_out(request: HttpRequest, rows: list[Pairing]) -> list[dict[str, Any]]:
-    actor = _actor(request)
     phones = cadre_phones(
-        actor=actor,
-        scope=scope_for(actor),
-        rows=[(p.cadre, p.area_code) for p in rows],
-        channel=CHANNEL,
+        viewer=pii.viewer(request, CHANNEL), rows=[(p.cadre, p.area_code) for p in rows]
     )
     return [_pairing_out(p, phones) for p in rows]
 

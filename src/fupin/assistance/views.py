@@ -64,6 +64,7 @@ from fupin.assistance.models import (
     Visit,
     WorkTeam,
 )
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -285,6 +286,7 @@ def cadres(request: HttpRequest) -> HttpResponse:
             .first()
         )
     if editing is not None:
+        viewer = pii.viewer(request, CHANNEL)
         form = CadreForm(
             units=units,
             initial={
@@ -293,7 +295,12 @@ def cadres(request: HttpRequest) -> HttpResponse:
                 "name": editing.name,
                 "unit": editing.unit_id,
                 "area_code": editing.area_code,
-                "phone": editing.phone if scope.sees_pii(editing.area_code) else "",
+                # the form shows the phone to roles that may see it, to edit it
+                "phone": viewer.phone(
+                    editing.phone, area_code=editing.area_code, ref=("cadre", editing.pk)
+                )
+                if viewer.sees(editing.area_code)
+                else "",
                 "post": editing.post,
                 "skills": editing.skills,
                 "is_party_member": editing.is_party_member,
@@ -1031,10 +1038,7 @@ def household_assistance(
     phone = ""
     if current is not None:
         phone = cadre_phones(
-            actor=request.user,
-            scope=scope,
-            rows=[(current.cadre, household.area_code)],
-            channel=CHANNEL,
+            viewer=pii.viewer(request, CHANNEL), rows=[(current.cadre, household.area_code)]
         ).get(current.cadre_id, "")
     plan_row = (
         Plan.objects.filter(household=household)

@@ -19,11 +19,10 @@ from pydantic import ConfigDict, Field
 
 from fupin.accounts.models import Role
 from fupin.accounts.scope import Scope, scope_for
-from fupin.audit.services import pii_access_record
 from fupin.command import selectors, services
 from fupin.command.models import ContactPoint, Leader
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, NotFound
-from fupin.core.masking import mask_phone
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -43,21 +42,13 @@ def _reader(request: HttpRequest) -> Scope:
     return scope
 
 
-def _phones(actor: Any, scope: Scope, leaders: list[tuple[int, str, str]]) -> dict[int, str]:
-    """(id, area code, phone) → the phone as the caller may see it; unmasked ones logged."""
-    out: dict[int, str] = {}
-    shown: list[int] = []
-    for pk, area_code, phone in leaders:
-        if scope.sees_pii(area_code):
-            out[pk] = phone
-            if phone:
-                shown.append(pk)
-        else:
-            out[pk] = mask_phone(phone)
-    pii_access_record(
-        actor=actor, object_type="leader", object_ids=shown, fields=["phone"], channel=CHANNEL
-    )
-    return out
+def _phones(request: HttpRequest, leaders: list[tuple[int, str, str]]) -> dict[int, str]:
+    """(id, area code, phone) → the phone as the caller may see it."""
+    viewer = pii.viewer(request, CHANNEL)
+    return {
+        pk: viewer.phone(phone, area_code=area_code, ref=("leader", pk))
+        for pk, area_code, phone in leaders
+    }
 
 
 class InputSchema(Schema):
@@ -265,7 +256,7 @@ def leader_list(request: HttpRequest) -> list[dict[str, Any]]:
     contact points counted by kind."""
     scope = _reader(request)
     rows = selectors.leaders(scope=scope)
-    phones = _phones(_actor(request), scope, [(r.id, r.area_code, r.phone) for r in rows])
+    phones = _phones(request, [(r.id, r.area_code, r.phone) for r in rows])
     return [{**r.__dict__, "phone": phones[r.id]} for r in rows]
 
 
@@ -275,7 +266,7 @@ def leader_get(request: HttpRequest, leader_id: int) -> Any:
     scope = _reader(request)
     detail = selectors.leader_detail(scope=scope, leader_id=leader_id)
     leader: Leader = detail.leader
-    phone = _phones(_actor(request), scope, [(leader.pk, leader.area_code, leader.phone)])
+    phone = _phones(request, [(leader.pk, leader.area_code, leader.phone)])
     count = {kind: 0 for kind in ContactPoint.Kind.values}
     for area in detail.areas:
         count[area.kind] += 1

@@ -24,14 +24,13 @@ from fupin.accounts.models import Role
 from fupin.accounts.scope import Scope, holds_role, scope_for
 from fupin.areas.codes import level_of, prefix_q
 from fupin.assistance.models import Unit
-from fupin.audit.services import pii_access_record
 from fupin.command import selectors, services
 from fupin.command.forms import CommandForm, ContactForm, GroupForm, LeaderForm, PostForm
 from fupin.command.models import ContactPoint, Leader
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
-from fupin.core.masking import mask_phone
 
 CHANNEL = "web"
 FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
@@ -64,22 +63,13 @@ def _unit_choices(area_code: str) -> list[tuple[int, str]]:
     return list(qs.order_by("name").values_list("id", "name"))
 
 
-def _phones(request: HttpRequest, scope: Scope, leaders: list[Any]) -> dict[int, str]:
-    """Each leader's phone as the user may see it; the unmasked ones are logged."""
-    out: dict[int, str] = {}
-    shown: list[int] = []
-    for leader in leaders:
-        if scope.sees_pii(leader.area_code):
-            out[leader.id] = leader.phone
-            if leader.phone:
-                shown.append(leader.id)
-        else:
-            out[leader.id] = mask_phone(leader.phone)
-    pii_access_record(
-        actor=request.user, object_type="leader", object_ids=shown, fields=["phone"],
-        channel=CHANNEL,
-    )  # fmt: skip
-    return out
+def _phones(request: HttpRequest, leaders: list[Any]) -> dict[int, str]:
+    """Each leader's phone as the user may see it."""
+    viewer = pii.viewer(request, CHANNEL)
+    return {
+        leader.id: viewer.phone(leader.phone, area_code=leader.area_code, ref=("leader", leader.id))
+        for leader in leaders
+    }
 
 
 # --- the organisation chart ----------------------------------------------------------------
@@ -284,7 +274,7 @@ def leaders(request: HttpRequest) -> HttpResponse:
             _fail(request, exc)
         return HttpResponseRedirect(reverse("command:leaders"))
     rows = selectors.leaders(scope=scope)
-    phones = _phones(request, scope, rows)
+    phones = _phones(request, rows)
     may_write = any(role in services.TOWNSHIP for role, _code in scope.roles)
     return render(
         request,
@@ -303,7 +293,7 @@ def leader(request: HttpRequest, leader_id: int) -> HttpResponse:
     """A leader's page: the townships and villages answered for, with their figures."""
     scope = _scope(request)
     detail = selectors.leader_detail(scope=scope, leader_id=leader_id)
-    phone = _phones(request, scope, [detail.leader])[detail.leader.pk]
+    phone = _phones(request, [detail.leader])[detail.leader.pk]
     return render(
         request,
         "command/leader.html",

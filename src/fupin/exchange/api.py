@@ -13,8 +13,10 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
+from pydantic import Field
 
 from fupin.accounts.scope import scope_for
+from fupin.core import pii
 from fupin.core.errors import AccessDenied
 from fupin.exchange import selectors, services, views
 from fupin.exchange.models import ImportJob
@@ -74,6 +76,12 @@ class ImportJobOut(Schema):
     ignored_headers: dict[str, list[str]]
     failure: str
     may_retry: bool
+    files_kept_until: datetime | None = Field(
+        description="上传文件和错误报告保存至（之后删除）; null while running or once removed"
+    )
+    files_purged_at: datetime | None = Field(
+        description="上传文件和错误报告按保存期限删除的时间; a removed failed job cannot rerun"
+    )
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -96,7 +104,9 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "progress": selectors.import_job_progress(job),
         "counts": job.counts(),
         "error_count": job.error_count,
-        "errors": (job.errors or [])[:API_ERRORS_SHOWN],
+        "errors": selectors.import_job_errors(
+            viewer=pii.viewer(request, CHANNEL), job=job, limit=API_ERRORS_SHOWN
+        ),
         "error_report_url": (
             reverse("api:import_errors", args=[job.pk]) if job.error_report else None
         ),
@@ -104,6 +114,8 @@ def _job_out(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "ignored_headers": job.ignored_headers or {},
         "failure": job.failure,
         "may_retry": services.may_retry(_actor(request), job),
+        "files_kept_until": job.files_kept_until,
+        "files_purged_at": job.files_purged_at,
     }
 
 

@@ -22,7 +22,8 @@ from django.db.models import OuterRef, Subquery, TextChoices
 
 from fupin.accounts.scope import Scope
 from fupin.areas.models import Area
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
+from fupin.core.files import open_private, private_dir, private_file, write_private
 from fupin.exchange import layout
 from fupin.registry import choices
 from fupin.registry.models import IncomeRecord, Member
@@ -74,38 +75,6 @@ def _money(col: str) -> pl.Expr:
 
 def _yes_no(col: str) -> pl.Expr:
     return pl.when(pl.col(col).cast(pl.Boolean)).then(pl.lit("是")).otherwise(pl.lit("否"))
-
-
-def _mask_id(col: str) -> pl.Expr:
-    c = pl.col(col)
-    n = c.str.len_chars()
-    return (
-        pl.when(n <= 10)
-        .then(pl.lit("*").repeat_by(n).list.join(""))
-        .otherwise(
-            c.str.slice(0, 6) + pl.lit("*").repeat_by(n - 10).list.join("") + c.str.slice(-4, 4)
-        )
-    )
-
-
-def _mask_phone(col: str) -> pl.Expr:
-    c = pl.col(col)
-    n = c.str.len_chars()
-    return (
-        pl.when((n == 0) | c.is_null())
-        .then(c)
-        .when(n <= 7)
-        .then(pl.lit("*").repeat_by(n).list.join(""))
-        .otherwise(
-            c.str.slice(0, 3) + pl.lit("*").repeat_by(n - 7).list.join("") + c.str.slice(-4, 4)
-        )
-    )
-
-
-def _sees(scope: Scope, col: str) -> pl.Expr:
-    return pl.any_horizontal(
-        pl.lit(False), *(pl.col(col).str.starts_with(p) for p in scope.pii_prefixes)
-    )
 
 
 class _AreaNames:
@@ -182,13 +151,13 @@ def household_frames(
     ids of households whose personal data left unmasked."""
     areas = _AreaNames()
     for raw in _chunks(_households(scope, filters), HOUSEHOLD_QUERY):
-        frame = raw.with_columns(_sees(scope, "area_code").alias("_sees"))
+        frame = raw.with_columns(pii.sees_expr(scope, "area_code").alias("_sees"))
         unmasked.extend(frame.filter(pl.col("_sees"))["id"].to_list())
         causes = layout.enum_labels(choices.Cause)
         has_income = pl.col("income_year").is_not_null()
         frame = frame.with_columns(
-            pl.when(pl.col("_sees")).then(pl.col("head_id_number")).otherwise(_mask_id("head_id_number")).alias("户主证件号码"),
-            pl.when(pl.col("_sees")).then(pl.col("phone")).otherwise(_mask_phone("phone")).alias("联系电话"),
+            pii.id_number_expr("head_id_number", pl.col("_sees")).alias("户主证件号码"),
+            pii.phone_expr("phone", pl.col("_sees")).alias("联系电话"),
             _label("standard", choices.Standard).alias("识别标准"),
             _label("household_type", choices.HouseholdType).alias("贫困户属性"),
             _label("main_cause", choices.Cause).alias("主要致贫原因"),
@@ -218,22 +187,15 @@ def household_frames(
 def member_frames(scope: Scope, filters: HouseholdFilters | None) -> Iterator[pl.DataFrame]:
     labels = {c.field: c.enum for c in layout.MEMBER_COLUMNS if c.kind == "enum"}
     for raw in _chunks(_members(scope, filters), MEMBER_QUERY):
-        sees = _sees(scope, "household__area_code")
+        sees = pii.sees_expr(scope, "household__area_code")
         exprs = [pl.col("household__number").alias("户编号")]
         for c in layout.MEMBER_COLUMNS[1:]:
             enum = labels.get(c.field)
             if c.field == "id_number":
-                exprs.append(
-                    pl.when(sees)
-                    .then(pl.col("id_number"))
-                    .otherwise(_mask_id("id_number"))
-                    .alias(c.header)
-                )
+                exprs.append(pii.id_number_expr("id_number", sees).alias(c.header))
             elif c.field == "health":
                 assert enum is not None
-                exprs.append(
-                    pl.when(sees).then(_label("health", enum)).otherwise(pl.lit("")).alias(c.header)
-                )
+                exprs.append(pii.health_expr(_label("health", enum), sees).alias(c.header))
             elif enum is not None:
                 exprs.append(_label(c.field, enum).alias(c.header))
             elif c.kind == "bool":
@@ -243,15 +205,9 @@ def member_frames(scope: Scope, filters: HouseholdFilters | None) -> Iterator[pl
         yield raw.select(exprs).select(_neutralise(h) for h in layout.MEMBER_HEADERS)
 
 
-def _record(actor: Any, unmasked: list[int]) -> None:
-    pii_access_record(
-        actor=actor,
-        object_type="household",
-        object_ids=unmasked,
-        fields=["head_id_number", "phone", "id_number", "health"],
-        channel="export",
-        export=True,
-    )
+def _record(actor: Any, scope: Scope, unmasked: list[int]) -> None:
+    with pii.viewing(actor=actor, scope=scope, channel="export", export=True) as viewer:
+        viewer.note_many("household", unmasked, ["head_id_number", "phone", "id_number", "health"])
 
 
 def _masked_anywhere(scope: Scope, filters: HouseholdFilters | None) -> bool:
@@ -270,8 +226,7 @@ def export_files(
     fmt: Literal["xlsx", "csv"],
     dest_dir: Path,
 ) -> list[Path]:
-    dest_dir = Path(dest_dir)
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest_dir = private_dir(dest_dir)
     unmasked: list[int] = []
     masked = _masked_anywhere(scope, filters)
     out: list[Path]
@@ -281,7 +236,7 @@ def export_files(
             (hpath, layout.HOUSEHOLD_HEADERS, household_frames(scope, filters, unmasked)),
             (mpath, layout.MEMBER_HEADERS, member_frames(scope, filters)),
         ):
-            with path.open("wb") as handle:
+            with open_private(path, "wb") as handle:
                 # UTF-8 with BOM: Excel in Chinese opens it without garbling.
                 handle.write(("\ufeff" + ",".join(headers) + "\n").encode())
                 for frame in frames:
@@ -289,7 +244,7 @@ def export_files(
         out = [hpath, mpath]
         if masked:
             note = dest_dir / "说明.txt"
-            note.write_text(HEALTH_NOTE + "\n", encoding="utf-8-sig")
+            write_private(note, HEALTH_NOTE + "\n", encoding="utf-8-sig")
             out.append(note)
     else:
         path = dest_dir / "registry.xlsx"
@@ -314,8 +269,9 @@ def export_files(
                 workbook.add_worksheet("说明").write_string(0, 0, HEALTH_NOTE)
         finally:
             workbook.close()
+            private_file(path)
         out = [path]
-    _record(actor, unmasked)
+    _record(actor, scope, unmasked)
     return out
 
 
@@ -331,7 +287,7 @@ def household_csv_chunks(
     unmasked: list[int] = []
     for frame in household_frames(scope, filters, unmasked):
         yield frame.write_csv(include_header=False)
-    _record(actor, unmasked)
+    _record(actor, scope, unmasked)
 
 
 __all__ = [

@@ -8,6 +8,7 @@ this row; see :mod:`fupin.exchange.services`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,9 @@ class ImportJob(models.Model):
     failure = models.TextField(_("出错信息"), blank=True)
     attempts = models.PositiveIntegerField(_("运行次数"), default=0)
 
+    # When the uploads and the error report were removed at the end of their retention.
+    files_purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
+
     phase = models.CharField(_("阶段"), max_length=16, blank=True)
     done = models.PositiveBigIntegerField(_("已处理"), default=0)
     total = models.PositiveBigIntegerField(_("总数"), default=0)
@@ -92,6 +96,14 @@ class ImportJob(models.Model):
         if self.status in (self.Status.REJECTED, self.Status.FAILED):
             return "status-not_exited"
         return "status-monitored"
+
+    @property
+    def files_kept_until(self) -> Any:
+        """Until when the uploads and error report are kept; None while running or once
+        removed."""
+        if self.files_purged_at is not None or self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.FUPIN_UPLOAD_RETENTION_DAYS)
 
     @property
     def directory(self) -> Path:

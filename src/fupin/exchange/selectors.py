@@ -14,8 +14,9 @@ from django.db.models import Q, QuerySet
 from fupin.accounts.models import Role
 from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of, prefix_q
+from fupin.core import pii
 from fupin.core.errors import NotFound
-from fupin.exchange import services
+from fupin.exchange import layout, services
 from fupin.exchange.models import ImportJob
 
 OVERSEER_ROLES = (Role.COUNTY_ADMIN, Role.AUDITOR)
@@ -63,3 +64,33 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
     else:
         percent = 0
     return {"phase": phase, "done": done, "total": total, "percent": percent}
+
+
+# Columns whose cell values are personal data, by header: an error row quotes the value.
+_PII_HEADERS = {
+    c.header: {"id_number": pii.ID_NUMBER, "head_id_number": pii.ID_NUMBER}.get(c.field, c.field)
+    for c in (*layout.HOUSEHOLD_COLUMNS, *layout.MEMBER_COLUMNS)
+    if c.field in ("id_number", "head_id_number", "phone", "health")
+}
+
+
+def import_job_errors(*, viewer: pii.Viewer, job: ImportJob, limit: int) -> list[dict[str, Any]]:
+    """The job's first errors; a quoted ID number, phone or health value is shown as the
+    viewer's actor may see it in the job's area (the uploader included: a masked role
+    sees it masked like everywhere else)."""
+    out = []
+    for error in (job.errors or [])[:limit]:
+        kind = _PII_HEADERS.get(str(error.get("header", "")))
+        if kind and error.get("value"):
+            error = {
+                **error,
+                "value": viewer.show(
+                    kind,
+                    error["value"],
+                    area_code=job.area_prefix,
+                    ref=("import_job", job.pk),
+                    field="errors",
+                ),
+            }
+        out.append(error)
+    return out

@@ -13,6 +13,7 @@ row is only written before and after the engine runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput
+from fupin.core.files import open_private, private_dir
 from fupin.exchange.layout import HOUSEHOLD_CSV, MEMBER_CSV
 from fupin.exchange.models import ImportJob
 
@@ -157,13 +159,13 @@ def _store(job: ImportJob, planned: list[_Planned]) -> list[str]:
     directory = job.directory
     if directory.exists():  # left over from a job row that was rolled back
         shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    private_dir(directory)
     written = 0
     relative: list[str] = []
     root = Path(settings.MEDIA_ROOT)
     for item in planned:
         dest = directory / item.stored
-        with dest.open("wb") as out:
+        with open_private(dest, "wb") as out:
             for chunk in item.upload.chunks():
                 written += len(chunk)
                 if written > limit:
@@ -193,8 +195,7 @@ def progress_path(job: ImportJob) -> Path:
 
 def progress_write(job: ImportJob, *, phase: str, done: int, total: int) -> None:
     """Replace the job's progress file atomically (temp file + os.replace)."""
-    directory = job.directory
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(job.directory)
     data = {"phase": phase, "done": int(done), "total": int(total), "at": time.time()}
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".progress-", suffix=".tmp")
     try:
@@ -268,8 +269,11 @@ def _is_county_admin_over(actor: Any, job: ImportJob) -> bool:
 
 
 def may_retry(actor: Any, job: ImportJob) -> bool:
-    """The creator or a county admin over the job's area, for a failed or dead job."""
+    """The creator or a county admin over the job's area, for a failed or dead job whose
+    uploads are still kept."""
     if job.status != Status.FAILED and not job_is_stale(job):
+        return False
+    if job.files_purged_at is not None:
         return False
     if getattr(actor, "pk", None) == job.created_by_id:
         return bool(scope_for(actor).may_write_anywhere)
@@ -338,8 +342,52 @@ def import_job_create(
         job.save(update_fields=["file_paths"])
         _audit(job, actor=actor, action="import_job.create", channel=channel)
     _enqueue(job)
+    _purge_quietly()
     job.refresh_from_db()
     return job
+
+
+# --- retention ------------------------------------------------------------------------
+
+
+def import_uploads_purge(*, now: Any = None) -> list[int]:
+    """Remove the uploads and error reports of jobs that ended (finished or failed) more
+    than ``FUPIN_UPLOAD_RETENTION_DAYS`` ago; returns the jobs' ids. One query finds them
+    and one marks them; only the files are removed one job directory at a time."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.FUPIN_UPLOAD_RETENTION_DAYS)
+    due = ImportJob.objects.filter(
+        status__in=ImportJob.FINISHED, finished_at__lt=cutoff, files_purged_at__isnull=True
+    )
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return []
+    with transaction.atomic():
+        # marked first: a purged failed job can no longer be claimed to run again
+        ImportJob.objects.filter(pk__in=ids, files_purged_at__isnull=True).update(
+            files_purged_at=now, file_paths=[], error_report=""
+        )
+        audit_write(
+            actor=None,
+            action="import_job.purge",
+            object_type="import_job",
+            object_ids=ids[:1000],
+            fields=["file_paths", "error_report"],
+            channel="task",
+        )
+    root = Path(settings.MEDIA_ROOT) / "imports"
+    for pk in ids:
+        shutil.rmtree(root / str(pk), ignore_errors=True)
+    log.info("removed the uploads of %d import jobs past their retention", len(ids))
+    return ids
+
+
+def _purge_quietly() -> None:
+    """Each new import also clears out expired uploads; a failure here must not fail it."""
+    try:
+        import_uploads_purge()
+    except Exception:
+        log.exception("expired uploads not removed")
 
 
 def _finish_failed(job_id: int, message: str) -> None:
@@ -366,7 +414,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     """Run one job with the engine, as its creator. Never raises for a bad file."""
     with transaction.atomic():
         claimed = ImportJob.objects.filter(
-            pk=job_id, status__in=[Status.PENDING, Status.FAILED]
+            pk=job_id, status__in=[Status.PENDING, Status.FAILED], files_purged_at__isnull=True
         ).update(
             status=Status.RUNNING,
             started_at=timezone.now(),
@@ -469,10 +517,15 @@ def import_job_retry(*, actor: Any, job_id: int, channel: str = "web") -> Import
         raise AccessDenied(_("只有提交人或县级管理员可以重新运行导入任务。"))
     if job.status != Status.FAILED and not job_is_stale(job):
         raise Conflict(_("只有处理出错或长时间没有进展的任务可以重新运行。"))
-    with transaction.atomic():
-        moved = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-            status=Status.PENDING, failure="", finished_at=None
+    if job.files_purged_at is not None:
+        raise Conflict(
+            _("上传的文件已于 %(day)s 按保存期限删除，不能重新运行。请重新上传文件导入。")
+            % {"day": timezone.localtime(job.files_purged_at).date().isoformat()}
         )
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(
+            pk=job.pk, status=job.status, files_purged_at__isnull=True
+        ).update(status=Status.PENDING, failure="", finished_at=None)
         if not moved:
             raise Conflict(_("任务状态已变化，请刷新页面。"))
         job.refresh_from_db()

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_list
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, FupinError, NotFound
 from fupin.exchange import selectors, services
 from fupin.exchange.forms import ImportForm, UploadSizeLimit
@@ -228,7 +229,9 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "job": job,
         "progress": progress,
         "phase_label": str(PHASE_LABELS[phase]) if phase in PHASE_LABELS else "",
-        "errors": (job.errors or [])[:ERRORS_SHOWN],
+        "errors": selectors.import_job_errors(
+            viewer=pii.viewer(request, CHANNEL), job=job, limit=ERRORS_SHOWN
+        ),
         "errors_more": job.error_count > ERRORS_SHOWN,
         "ignored": ignored,
         "may_retry": services.may_retry(request.user, job),

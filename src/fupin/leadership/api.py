@@ -21,9 +21,8 @@ from ninja.responses import codes_4xx
 from pydantic import ConfigDict
 
 from fupin.accounts.scope import Scope, scope_for
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, NotFound
-from fupin.core.masking import mask_phone
 from fupin.leadership import selectors, services
 from fupin.leadership.models import RectificationItem, VillageOfficial, WeakCase
 from fupin.registry.schemas import ErrorOut
@@ -207,24 +206,12 @@ class UntrainedOut(Schema):
 # --- village leadership -----------------------------------------------------------------------
 
 
-def official_phones(
-    *, actor: Any, scope: Scope, rows: list[VillageOfficial], channel: str
-) -> dict[int, str]:
-    """Each official's phone as the actor may see it; the unmasked views are logged."""
-    out: dict[int, str] = {}
-    shown: list[int] = []
-    for o in rows:
-        if scope.sees_pii(o.area_code):
-            out[o.pk] = o.phone
-            if o.phone:
-                shown.append(o.pk)
-        else:
-            out[o.pk] = mask_phone(o.phone)
-    pii_access_record(
-        actor=actor, object_type="village_official", object_ids=shown, fields=["phone"],
-        channel=channel,
-    )  # fmt: skip
-    return out
+def official_phones(*, viewer: pii.Viewer, rows: list[VillageOfficial]) -> dict[int, str]:
+    """Each official's phone as the viewer's actor may see it."""
+    return {
+        o.pk: viewer.phone(o.phone, area_code=o.area_code, ref=("village_official", o.pk))
+        for o in rows
+    }
 
 
 @router.get(
@@ -234,9 +221,7 @@ def official_phones(
 def village_officials(request: HttpRequest, code: str) -> Any:
     """The village's two committees in post."""
     roster = selectors.village_roster(scope=_scope(request), code=code)
-    phones = official_phones(
-        actor=_actor(request), scope=_scope(request), rows=roster.officials, channel=CHANNEL
-    )
+    phones = official_phones(viewer=pii.viewer(request, CHANNEL), rows=roster.officials)
     return [
         {
             "id": o.pk,

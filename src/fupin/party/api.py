@@ -20,9 +20,8 @@ from pydantic import ConfigDict, Field
 
 from fupin.accounts.models import Role
 from fupin.accounts.scope import Scope, scope_for
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
 from fupin.core.errors import AccessDenied
-from fupin.core.masking import mask_phone
 from fupin.party import selectors, services
 from fupin.party.models import PartyMember
 from fupin.registry.schemas import ErrorOut
@@ -45,25 +44,11 @@ def reader_scope(user: Any) -> Scope:
     return scope
 
 
-def member_phones(
-    *, actor: Any, scope: Scope, rows: list[PartyMember], channel: str
-) -> dict[int, str]:
-    """Each member's phone as the actor may see it; the unmasked ones are logged in one
-    access record."""
-    out: dict[int, str] = {}
-    shown: list[int] = []
-    for m in rows:
-        if scope.sees_pii(m.area_code):
-            out[m.pk] = m.phone
-            if m.phone:
-                shown.append(m.pk)
-        else:
-            out[m.pk] = mask_phone(m.phone)
-    pii_access_record(
-        actor=actor, object_type="party_member", object_ids=shown, fields=["phone"],
-        channel=channel,
-    )  # fmt: skip
-    return out
+def member_phones(*, viewer: pii.Viewer, rows: list[PartyMember]) -> dict[int, str]:
+    """Each member's phone as the viewer's actor may see it."""
+    return {
+        m.pk: viewer.phone(m.phone, area_code=m.area_code, ref=("party_member", m.pk)) for m in rows
+    }
 
 
 class InputSchema(Schema):
@@ -293,7 +278,7 @@ def member_list(request: HttpRequest, query: Query[MemberQuery]) -> list[dict[st
             name=query.name,
         )[: query.limit]
     )
-    phones = member_phones(actor=actor, scope=scope, rows=rows, channel=CHANNEL)
+    phones = member_phones(viewer=pii.viewer(request, CHANNEL), rows=rows)
     return [
         {
             "id": m.pk,

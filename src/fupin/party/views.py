@@ -25,6 +25,7 @@ from fupin.accounts.scope import Scope, holds_role
 from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Unit
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -231,7 +232,7 @@ def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
             _fail(request, exc)
         return HttpResponseRedirect(reverse("party:organisation", args=[org.pk]))
     members = list(selectors.members(scope=scope, organisation_id=org.pk))
-    phones = member_phones(actor=request.user, scope=scope, rows=members, channel=CHANNEL)
+    phones = member_phones(viewer=pii.viewer(request, CHANNEL), rows=members)
     may_manage = _may(request, services.MANAGERS, org.area_code)
     may_record = org.is_active and _may(request, services.MEETING_RECORDERS, org.area_code)
     covered = list(EconomicBody.objects.filter(organisations=org).order_by("area_code", "name"))
@@ -357,7 +358,8 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
     year = _year(request)
     f = selectors.member_file(scope=scope, member_id=member_id, year=year)
     m = f.member
-    phone = member_phones(actor=request.user, scope=scope, rows=[m], channel=CHANNEL)[m.pk]
+    viewer = pii.viewer(request, CHANNEL)
+    phone = member_phones(viewer=viewer, rows=[m])[m.pk]
     may_manage = m.is_active and _may(request, services.MANAGERS, m.area_code)
     return render(
         request,
@@ -382,7 +384,7 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
                         "birth_date": m.birth_date,
                         "education": m.education,
                         "joined_on": m.joined_on,
-                        "phone": m.phone if scope.sees_pii(m.area_code) else "",
+                        "phone": phone,
                         "household": m.household_id,
                         "is_demonstration_household": m.is_demonstration_household,
                         "is_business_leader": m.is_business_leader,
@@ -390,7 +392,7 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
                         "version": m.version,
                     }
                 )
-                if may_manage and scope.sees_pii(m.area_code)
+                if may_manage and viewer.sees(m.area_code)
                 else None
             ),
         },

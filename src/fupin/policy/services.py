@@ -27,6 +27,7 @@ from fupin.areas.codes import prefix_of
 from fupin.areas.models import Area
 from fupin.audit.services import audit_write
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.files import private_dir
 from fupin.policy import engine, standards
 from fupin.policy import params as P
 from fupin.policy.models import (
@@ -321,7 +322,7 @@ def progress_path(run_id: int) -> Path:
 
 def progress_write(run_id: int, *, phase: str, done: int, total: int) -> None:
     path = progress_path(run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import InvalidInput
+from fupin.core.files import private_dir, write_private
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10
@@ -59,8 +60,8 @@ def store(owner_id: int, checked: Checked, *, under: str = "evidence") -> str:
     """Write the file under MEDIA_ROOT/<under>/<owner_id>/; returns its relative path."""
     relative = Path(under) / str(int(owner_id)) / (f"{secrets.token_hex(12)}.{checked.extension}")
     target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(checked.data)
+    private_dir(target.parent)
+    write_private(target, checked.data)
     return relative.as_posix()
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
+from fupin.core import pii
 from fupin.core.errors import NotFound
-from fupin.core.masking import mask_id_number
 from fupin.procedures.definitions import DEFINITIONS, Step
 from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
 from fupin.registry.choices import Relation
@@ -211,6 +211,7 @@ def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNoti
             "procedure_id", flat=True
         )
     )
+    public = pii.public_viewer()  # a public page: masked whoever looks
     entries = []
     for p in procedures:
         assert p.household is not None and p.household_id is not None  # a household notice
@@ -220,7 +221,11 @@ def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNoti
                 procedure_id=p.pk,
                 household_number=p.household.number,
                 head_name=head.name if head else "",
-                head_id=mask_id_number(head.id_number) if head else "",
+                head_id=public.id_number(
+                    head.id_number, area_code=p.area_code, ref=("member", head.pk)
+                )
+                if head
+                else "",
                 people=sizes.get(p.household_id, 0),
                 group=groups.get(p.area_code, ""),
                 open_objection=p.pk in open_ids,
@@ -295,6 +300,7 @@ class Card:
     verdict: Any  # HouseholdVerdict of the latest run, or None
     reasons: list[str]
     cadre: Any = None  # the responsible cadre (Cadre with unit), or None
+    cadre_phone: str = ""  # as the viewer may see it
     measures: list[Any] = field(default_factory=list)  # this year's and last year's
 
 
@@ -309,9 +315,11 @@ def _age(id_number: str, today: dt.date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
+def cards(*, scope: Scope, viewer: pii.Viewer, households: list[Household]) -> list[Card]:
     """明白卡 of these households (one or a village's), in a few queries whatever their number.
-    No ID numbers, health or phones of members: the card hangs in the household's home."""
+    No ID numbers, health or phones of members: the card hangs in the household's home. The
+    responsible cadre's phone is shown as the viewer's actor may see it (masked for roles
+    that may not see personal data)."""
     from fupin.assistance.models import Measure, Pairing
     from fupin.policy import engine as policy_engine
     from fupin.policy import selectors as policy_selectors
@@ -391,7 +399,14 @@ def cards(*, scope: Scope, households: list[Household]) -> list[Card]:
                 verdict=verdict,
                 reasons=reasons,
                 cadre=cadres.get(h.pk),
+                cadre_phone=_cadre_phone(viewer, cadres.get(h.pk), h.area_code),
                 measures=measures[h.pk][:6],
             )
         )
     return out
+
+
+def _cadre_phone(viewer: pii.Viewer, cadre: Any, area_code: str) -> str:
+    if cadre is None:
+        return ""
+    return viewer.phone(cadre.phone, area_code=area_code, ref=("cadre", cadre.pk))

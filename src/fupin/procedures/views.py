@@ -19,6 +19,7 @@ from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of, prefix_q
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_get
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.procedures import evidence as evidence_files
 from fupin.procedures import selectors, services
@@ -35,6 +36,8 @@ from fupin.procedures.forms import (
 from fupin.procedures.models import Objection, Procedure
 from fupin.registry.models import Household
 from fupin.registry.selectors import household_get
+
+CHANNEL = "web"
 
 
 @require_GET
@@ -363,7 +366,12 @@ def household_card(request: HttpRequest, household_id: int) -> HttpResponse:
     return render(
         request,
         "procedures/cards.html",
-        {"cards": selectors.cards(scope=scope, households=[household]), "title": household.number},
+        {
+            "cards": selectors.cards(
+                scope=scope, viewer=pii.viewer(request, CHANNEL), households=[household]
+            ),
+            "title": household.number,
+        },
     )
 
 
@@ -383,7 +391,12 @@ def village_cards(request: HttpRequest, area_code: str) -> HttpResponse:
     return render(
         request,
         "procedures/cards.html",
-        {"cards": selectors.cards(scope=scope, households=households), "title": area.name},
+        {
+            "cards": selectors.cards(
+                scope=scope, viewer=pii.viewer(request, CHANNEL), households=households
+            ),
+            "title": area.name,
+        },
     )
 
 

@@ -16,6 +16,7 @@ from ninja.responses import codes_4xx
 from pydantic import Field
 
 from fupin.accounts.scope import Scope, scope_for
+from fupin.core import pii
 from fupin.registry import selectors, services
 from fupin.registry.choices import Cause, HouseholdStatus, HouseholdType
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -72,7 +73,7 @@ def _member_out(view: selectors.MemberView) -> dict[str, Any]:
         "education": m.education,
         "education_label": m.get_education_display() if m.education else "",
         "schooling": m.schooling,
-        "health": None if view.masked else m.health,
+        "health": view.health_key,
         "health_label": view.health,
         "labour": m.labour,
         "labour_label": m.get_labour_display(),
@@ -90,14 +91,10 @@ def _member_out(view: selectors.MemberView) -> dict[str, Any]:
 
 
 def _members_out(
-    request: HttpRequest, scope: Scope, household: Household, members: list[Member]
+    request: HttpRequest, household: Household, members: list[Member]
 ) -> list[dict[str, Any]]:
     views = selectors.member_views(
-        actor=_actor(request),
-        scope=scope,
-        members=members,
-        area_code=household.area_code,
-        channel=CHANNEL,
+        viewer=pii.viewer(request, CHANNEL), members=members, area_code=household.area_code
     )
     return [_member_out(v) for v in views]
 
@@ -121,7 +118,7 @@ def _household_out(request: HttpRequest, household_id: int) -> dict[str, Any]:
     """The household as the caller may see it, read afresh through the selectors."""
     scope = _scope(request)
     h = selectors.household_get(scope=scope, household_id=household_id)
-    phone = selectors.phone_view(actor=_actor(request), scope=scope, household=h, channel=CHANNEL)
+    phone = selectors.phone_view(viewer=pii.viewer(request, CHANNEL), household=h)
     members = selectors.member_list(scope=scope, household=h)
     return {
         "id": h.pk,
@@ -152,7 +149,7 @@ def _household_out(request: HttpRequest, household_id: int) -> dict[str, Any]:
         "created_at": h.created_at,
         "updated_at": h.updated_at,
         "version": h.version,
-        "members": _members_out(request, scope, h, members),
+        "members": _members_out(request, h, members),
         "incomes": [_income_out(r) for r in selectors.income_list(scope=scope, household=h)],
     }
 
@@ -160,7 +157,7 @@ def _household_out(request: HttpRequest, household_id: int) -> dict[str, Any]:
 def _member_response(request: HttpRequest, member_id: int) -> dict[str, Any]:
     scope = _scope(request)
     member = selectors.member_get(scope=scope, member_id=member_id)
-    return _members_out(request, scope, member.household, [member])[0]
+    return _members_out(request, member.household, [member])[0]
 
 
 # --- households ----------------------------------------------------------------------
@@ -193,9 +190,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict
         limit=filters.limit,
     )
     items = []
-    head_ids = selectors.head_id_views(
-        actor=_actor(request), scope=scope, rows=page.rows, channel=CHANNEL
-    )
+    head_ids = selectors.head_id_views(viewer=pii.viewer(request, CHANNEL), rows=page.rows)
     for row, head_id in zip(page.rows, head_ids, strict=True):
         items.append(
             {
@@ -270,7 +265,10 @@ def household_history(request: HttpRequest, household_id: int) -> list[dict[str,
     household = selectors.household_get(scope=scope, household_id=household_id)
     changes: list[HouseholdChange] = list(selectors.change_list(scope=scope, household=household))
     out = []
-    for entry in selectors.change_views(scope=scope, household=household, changes=changes):
+    views = selectors.change_views(
+        viewer=pii.viewer(request, CHANNEL), household=household, changes=changes
+    )
+    for entry in views:
         change: HouseholdChange = entry["change"]
         out.append(
             {
@@ -299,7 +297,7 @@ def member_list(request: HttpRequest, household_id: int) -> list[dict[str, Any]]
     scope = _scope(request)
     household = selectors.household_get(scope=scope, household_id=household_id)
     members = selectors.member_list(scope=scope, household=household)
-    return _members_out(request, scope, household, members)
+    return _members_out(request, household, members)
 
 
 @router.post("/households/{household_id}/members", response={201: MemberOut, codes_4xx: ErrorOut})

@@ -1,8 +1,9 @@
 """Reads of the registry. Every function takes the actor's Scope and sees only its areas.
 
 Personal data leaves this module only through ``member_views``, ``head_id_views``,
-``phone_view`` and ``change_views``, which mask it for roles that may not see it and
-record every unmasked display.
+``phone_view`` and ``change_views``, which show it through the request's
+``core.pii.Viewer``: masked for roles that may not see it, every unmasked display
+recorded.
 """
 
 from __future__ import annotations
@@ -22,15 +23,11 @@ from opencc import OpenCC
 
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import prefix_q
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
 from fupin.core.errors import NotFound
-from fupin.core.masking import mask_id_number, mask_phone, mask_sensitive
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
 from fupin.registry.validation import normalise_text
-
-MEMBER_PII_FIELDS = ("id_number", "health")
-HOUSEHOLD_PII_FIELDS = ("phone",)
 
 
 @lru_cache(maxsize=1)
@@ -261,7 +258,8 @@ def change_list(*, scope: Scope, household: Household) -> QuerySet[HouseholdChan
 class MemberView:
     member: Member
     id_number: str
-    health: str
+    health: str  # the label, or the "hidden" text
+    health_key: str | None  # None when hidden
     masked: bool
     age: int | None
 
@@ -274,77 +272,79 @@ def _age(id_number: str, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def member_views(
-    *, actor: Any, scope: Scope, members: list[Member], area_code: str, channel: str
-) -> list[MemberView]:
-    """Members as the actor may see them; unmasked displays go to the access log."""
-    unmasked = scope.sees_pii(area_code)
+def member_views(*, viewer: pii.Viewer, members: list[Member], area_code: str) -> list[MemberView]:
+    """Members as the viewer's actor may see them (the viewer records what it reveals)."""
     today = date.today()
-    views = [
-        MemberView(
-            member=m,
-            id_number=m.id_number if unmasked else mask_id_number(m.id_number),
-            health=m.get_health_display() if unmasked else mask_sensitive(),
-            masked=not unmasked,
-            age=_age(m.id_number, today),
-        )
-        for m in members
-    ]
-    if unmasked:
-        pii_access_record(
-            actor=actor,
-            object_type="member",
-            object_ids=[m.pk for m in members],
-            fields=MEMBER_PII_FIELDS,
-            channel=channel,
+    views = []
+    for m in members:
+        ref = ("member", m.pk)
+        views.append(
+            MemberView(
+                member=m,
+                id_number=viewer.id_number(m.id_number, area_code=area_code, ref=ref),
+                health=viewer.health(
+                    m.health, m.get_health_display(), area_code=area_code, ref=ref
+                ),
+                health_key=viewer.health_key(m.health, area_code=area_code, ref=ref),
+                masked=not viewer.sees(area_code),
+                age=_age(m.id_number, today),
+            )
         )
     return views
 
 
-def phone_view(*, actor: Any, scope: Scope, household: Household, channel: str) -> str:
-    """The household's phone as the actor may see it; an unmasked display is logged."""
-    if not scope.sees_pii(household.area_code):
-        return mask_phone(household.phone)
-    if household.phone:
-        pii_access_record(actor=actor, object_type="household", object_ids=[household.pk],
-                          fields=["phone"], channel=channel)  # fmt: skip
-    return household.phone
+def phone_view(*, viewer: pii.Viewer, household: Household) -> str:
+    """The household's phone as the viewer's actor may see it."""
+    return viewer.phone(
+        household.phone, area_code=household.area_code, ref=("household", household.pk)
+    )
 
 
-def head_id_views(*, actor: Any, scope: Scope, rows: list[Any], channel: str) -> list[str]:
+def head_id_views(*, viewer: pii.Viewer, rows: list[Any]) -> list[str]:
     """The heads' ID numbers of list rows (from ``household_page``) as the actor may see
-    them, in row order; the unmasked ones are logged in one access record."""
-    shown: list[int] = []
-    out: list[str] = []
-    for row in rows:
-        head_id = row.head_id_number or ""
-        if head_id and scope.sees_pii(row.area_code):
-            shown.append(row.pk)
-            out.append(head_id)
-        else:
-            out.append(mask_id_number(head_id))
-    pii_access_record(actor=actor, object_type="household", object_ids=shown,
-                      fields=["head_id_number"], channel=channel)  # fmt: skip
-    return out
+    them, in row order."""
+    return [
+        viewer.id_number(
+            row.head_id_number or "",
+            area_code=row.area_code,
+            ref=("household", row.pk),
+            field="head_id_number",
+        )
+        for row in rows
+    ]
 
 
 def change_views(
-    *, scope: Scope, household: Household, changes: list[HouseholdChange]
+    *, viewer: pii.Viewer, household: Household, changes: list[HouseholdChange]
 ) -> list[dict[str, Any]]:
-    """History entries with PII values masked for roles that may not see them."""
-    unmasked = scope.sees_pii(household.area_code)
+    """History entries ([old, new] per field) with personal values as the actor may see
+    them: an ID number, phone or health in the history is the member's (or household's)
+    personal data like the current one, and is masked and recorded the same way."""
     out = []
     for change in changes:
         rows = []
+        ref = ("member", change.member_id) if change.member_id else ("household", household.pk)
         for field, (old, new) in change.changes.items():
             name = field.split(".")[-1]
-            if not unmasked and name in ("id_number", "phone", "health"):
-                masker = {"id_number": mask_id_number, "phone": mask_phone}.get(name)
-                old = masker(old) if masker and old else (mask_sensitive() if old else old)
-                new = masker(new) if masker and new else (mask_sensitive() if new else new)
+            if name in PII_KINDS:
+                old, new = (
+                    _history_value(viewer, name, v, household.area_code, ref) for v in (old, new)
+                )
             rows.append({"field": field, "label": _field_label(name), "old": old, "new": new})
         out.append({"change": change, "rows": rows})
     return out
+
+
+PII_KINDS = (pii.ID_NUMBER, pii.PHONE, pii.HEALTH)
+
+
+def _history_value(viewer: pii.Viewer, name: str, value: Any, area_code: str, ref: Any) -> Any:
+    if value is None or value == "":
+        return value
+    if name == pii.HEALTH:
+        label = dict(Member._meta.get_field("health").choices or []).get(value, value)
+        return viewer.health(str(value), str(label), area_code=area_code, ref=ref)
+    return viewer.show(name, value, area_code=area_code, ref=ref)
 
 
 def _field_label(name: str) -> str:

@@ -23,9 +23,8 @@ from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_list
 from fupin.assistance.views import household_assistance
-from fupin.audit.services import pii_access_record
+from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from fupin.core.masking import mask_id_number, mask_phone
 from fupin.exchange.export import household_csv_chunks
 from fupin.policy import engine as policy_engine
 from fupin.policy import selectors as policy_selectors
@@ -56,7 +55,6 @@ from fupin.registry.models import (
 )
 
 CHANNEL = "web"
-PII_HISTORY_FIELDS = ("id_number", "phone", "health")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -153,17 +151,6 @@ def _submit(form: forms.Form, write: Callable[[], object]) -> int | None:
     return None
 
 
-def _record_pii(request: HttpRequest, object_type: str, ids: list[int], fields: list[str]) -> None:
-    if ids and fields:
-        pii_access_record(
-            actor=request.user,
-            object_type=object_type,
-            object_ids=ids,
-            fields=fields,
-            channel=CHANNEL,
-        )
-
-
 def _model_field(name: str) -> models.Field[Any, Any] | None:
     for model in (Household, Member, IncomeRecord):
         try:
@@ -227,19 +214,19 @@ def _own_field(action: str, name: str) -> models.Field[Any, Any] | None:
     return field if isinstance(field, models.Field) else None
 
 
-def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bool]:
-    """History newest first, and whether any unmasked personal value is in it."""
+def _history(request: HttpRequest, scope: Scope, household: Household) -> list[HistoryEntry]:
+    """History newest first, personal values as the user may see them."""
     changes = list(selectors.change_list(scope=scope, household=household))
-    views = selectors.change_views(scope=scope, household=household, changes=changes)
+    views = selectors.change_views(
+        viewer=pii.viewer(request, CHANNEL), household=household, changes=changes
+    )
     entries = []
-    has_pii = False
     for view in views:
         change = view["change"]
         rows = []
         for row in view["rows"]:
             field = row["field"]
             name = field.split(".")[-1]
-            has_pii = has_pii or name in PII_HISTORY_FIELDS
             label = str(row["label"])
             own = _own_field(change.action, name)
             if own is not None:
@@ -265,7 +252,7 @@ def _history(scope: Scope, household: Household) -> tuple[list[HistoryEntry], bo
                 rows=rows,
             )
         )
-    return entries, has_pii and scope.sees_pii(household.area_code)
+    return entries
 
 
 # --- list and detail -----------------------------------------------------------------
@@ -305,9 +292,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor", ""),
         limit=settings.FUPIN_PAGE_SIZE,
     )
-    head_ids = selectors.head_id_views(
-        actor=request.user, scope=scope, rows=page.rows, channel=CHANNEL
-    )
+    head_ids = selectors.head_id_views(viewer=pii.viewer(request, CHANNEL), rows=page.rows)
     rows = [
         ListRow(household=h, head_id_number=head_id)
         for h, head_id in zip(page.rows, head_ids, strict=True)
@@ -338,20 +323,13 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     scope = _scope(request)
     household = selectors.household_get(scope=scope, household_id=household_id)
     members = selectors.member_list(scope=scope, household=household)
+    viewer = pii.viewer(request, CHANNEL)
     member_views = selectors.member_views(
-        actor=request.user,
-        scope=scope,
-        members=members,
-        area_code=household.area_code,
-        channel=CHANNEL,
+        viewer=viewer, members=members, area_code=household.area_code
     )
     incomes = selectors.income_list(scope=scope, household=household)
-    history, history_pii = _history(scope, household)
-    phone = selectors.phone_view(
-        actor=request.user, scope=scope, household=household, channel=CHANNEL
-    )
-    if history_pii:
-        _record_pii(request, "household", [household.pk], ["history"])
+    history = _history(request, scope, household)
+    phone = selectors.phone_view(viewer=viewer, household=household)
     other_causes = _display_value("other_causes", household.other_causes)
     return render(
         request,
@@ -448,9 +426,17 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
-    scope, household = _household_for_write(request, household_id)
-    sees_pii = scope.sees_pii(household.area_code)
-    kwargs: dict[str, Any] = {"sees_pii": sees_pii, "masked_phone": mask_phone(household.phone)}
+    household = _household_for_write(request, household_id)[1]
+    viewer = pii.viewer(request, CHANNEL)
+    sees_pii = viewer.sees(household.area_code)
+    kwargs: dict[str, Any] = {
+        "sees_pii": sees_pii,
+        "masked_phone": ""
+        if sees_pii
+        else viewer.phone(
+            household.phone, area_code=household.area_code, ref=("household", household.pk)
+        ),
+    }
     status = 200
     if request.method == "POST":
         form = HouseholdEditForm(request.POST, **kwargs)
@@ -474,10 +460,10 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     else:
         initial = _initial(household, HouseholdEditForm.HOUSEHOLD_FIELDS)
         initial["version"] = household.version
-        if not sees_pii:
+        if sees_pii:  # the form shows the phone to edit it
+            initial["phone"] = selectors.phone_view(viewer=viewer, household=household)
+        else:
             initial.pop("phone")
-        elif household.phone:
-            _record_pii(request, "household", [household.pk], ["phone"])
         form = HouseholdEditForm(initial=initial, **kwargs)
     return _form_response(
         request,
@@ -537,11 +523,15 @@ def member_add(request: HttpRequest, household_id: int) -> HttpResponse:
 def member_edit(request: HttpRequest, household_id: int, member_id: int) -> HttpResponse:
     scope, household = _household_for_write(request, household_id)
     member = _member_of(scope, household, member_id)
-    sees_pii = scope.sees_pii(household.area_code)
+    viewer = pii.viewer(request, CHANNEL)
+    sees_pii = viewer.sees(household.area_code)
+    ref = ("member", member.pk)
     kwargs: dict[str, Any] = {
         "sees_pii": sees_pii,
         "is_head": member.relation == Relation.HEAD,
-        "masked_id_number": mask_id_number(member.id_number),
+        "masked_id_number": ""
+        if sees_pii
+        else viewer.id_number(member.id_number, area_code=household.area_code, ref=ref),
     }
     status = 200
     if request.method == "POST":
@@ -566,8 +556,11 @@ def member_edit(request: HttpRequest, household_id: int, member_id: int) -> Http
     else:
         initial = _initial(member, MemberForm.MEMBER_FIELDS)
         initial["version"] = member.version
-        if sees_pii:
-            _record_pii(request, "member", [member.pk], list(MemberForm.PII_FIELDS))
+        if sees_pii:  # the form shows them to edit them
+            initial["id_number"] = viewer.id_number(
+                member.id_number, area_code=household.area_code, ref=ref
+            )
+            viewer.health_key(member.health, area_code=household.area_code, ref=ref)
         else:
             for name in MemberForm.PII_FIELDS:
                 initial.pop(name)
