@@ -206,8 +206,11 @@ def _fresh(db: str) -> dict[str, str]:
     return env
 
 
-def _measure(path: Path, env: dict[str, str], fail_ok: bool = False) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB of the load_areas process, and its last output line."""
+def _measure(
+    path: Path, env: dict[str, str], fail_ok: bool = False
+) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS in MB of the load_areas process, and its
+    last output line."""
     log = path.with_suffix(".log")
     started = time.monotonic()
     with log.open("wb") as output:
@@ -222,7 +225,7 @@ def _measure(path: Path, env: dict[str, str], fail_ok: bool = False) -> tuple[fl
         sys.exit(f"fupin load_areas {path} {'failed' if failed else 'passed'}:\n{text[-3000:]}")
     lines = [line for line in text.splitlines() if line.strip()]
     summary = lines[-1] if not fail_ok else f"{sum('第' in line for line in lines)} rows reported"
-    return seconds, usage.ru_maxrss / 1024, summary
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary
 
 
 def main() -> None:
@@ -242,8 +245,9 @@ def main() -> None:
     renamed, added = _update(national, update)
     spoilt = _wrong(national, wrong)
     print(f"machine: {machine()}; file: {rows:,} rows, {national.stat().st_size / 2**20:.0f} MB")
-    print("| database | rows | step | seconds | peak RSS MB | result |")
-    print("|---|---:|---|---:|---:|---|")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    print("| database | rows | step | seconds | CPU s | peak RSS MB | result |")
+    print("|---|---:|---|---:|---:|---:|---|")
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         env = _fresh(db)
         name = "SQLite" if db == "sqlite" else "PostgreSQL"
@@ -254,8 +258,12 @@ def main() -> None:
             ("re-load, nothing changed", update, False),
         ]
         for label, path, fails in steps:
-            seconds, peak, summary = _measure(path, env, fail_ok=fails)
-            print(f"| {name} | {rows:,} | {label} | {seconds:.1f} | {peak:,.0f} | {summary} |")
+            seconds, cpu, peak, summary = _measure(path, env, fail_ok=fails)
+            print(
+                f"| {name} | {rows:,} | {label} | {seconds:.1f} | {cpu:.1f} | {peak:,.0f} "
+                f"| {summary} |",
+                flush=True,
+            )
         if db == "postgres":
             pg_drop(PG_NAME)
 

@@ -115,7 +115,7 @@ def test_scope_under_a_countyless_prefecture(db: Any, tmp_path: Path) -> None:
 def test_a_file_beyond_any_variable_limit_loads_in_slices(
     db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "SLICE", 12_000)  # several slices, as the nation has
+    monkeypatch.setattr(loader, "SLICE_BYTES", 200_000)  # several slices, as the nation has
     rows = ["code,name", "420000000000,湖北省", "422800000000,恩施州"]
     for county in (1, 2):
         rows.append(f"42280{county}000000,县{county}")
@@ -284,3 +284,26 @@ def test_command_prints_progress_and_every_wrong_row(db: Any, tmp_path: Path) ->
     assert "未导入任何区划" in text
     assert "第24行: 上级区划441900999000不存在" in text
     assert text.count("第") == 10
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 20])
+def test_slices_end_at_row_ends_even_inside_quotes(
+    db: Any, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    monkeypatch.setattr(loader, "SLICE_BYTES", block)
+    text = (
+        "code,name,boundary\n"
+        '420000000000,"湖北省","{""type"": ""Point"",\n ""coordinates"": [1, 2]}"\n'
+        '422800000000,"恩施, 州",\n'
+        "422822000000,建始县\n"
+        "422822100000,,\n"
+    )
+    with pytest.raises(InvalidInput) as err:
+        areas_load_csv(actor=None, text=text)
+    assert list(err.value.fields) == ["第6行"]  # the quoted line break counts as a line
+    assert areas_load_csv(actor=None, text=text.replace("100000,,", "100000,业州镇,")) == 4
+    assert Area.objects.get(code="420000000000").boundary == {
+        "type": "Point",
+        "coordinates": [1, 2],
+    }
+    assert Area.objects.get(code="422800000000").name == "恩施, 州"

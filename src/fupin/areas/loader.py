@@ -1,6 +1,6 @@
 """Loading the area tree from a file of any size, in bounded memory.
 
-The file is read in slices of ``SLICE`` rows (polars, every cell as text). Each slice is
+The file is read in slices of about ``SLICE_BYTES`` (polars, every cell as text). Each slice is
 checked with frame expressions (code, level, name, poverty-village columns) and its rows
 with a well-formed code go into a temporary table; the checks that need the whole file
 (duplicates, parents present in the file or the tree) are then two queries over that
@@ -13,12 +13,13 @@ variable limit never applies.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 from django.db import connection
@@ -29,7 +30,8 @@ from fupin.areas.models import Area, PovertyStatus
 from fupin.core.bulk import insert_frame
 from fupin.core.errors import InvalidInput
 
-SLICE = 50_000
+SLICE = 50_000  # rows given as mappings
+SLICE_BYTES = 2 << 20  # of a file: about 60,000 rows of the national file
 STAGE = "areas_load_stage"
 NAME_MAX = Area._meta.get_field("name").max_length or 64
 YEARS = (1978, 2100)
@@ -62,22 +64,90 @@ class LoadResult:
 # --- reading ---------------------------------------------------------------------------
 
 
+def _row_end(data: bytes, last: bool) -> int:
+    """The first (or last) newline of ``data`` outside a quoted field, or -1. In CSV a
+    quote inside a field is doubled, so a newline ends a row where the quotes before it are
+    even in number."""
+    quotes = data.count(b'"')
+    pos = data.find(b"\n") if not last else data.rfind(b"\n")
+    while pos >= 0:
+        before = data.count(b'"', 0, pos) if not last else quotes - data.count(b'"', pos)
+        if before % 2 == 0:
+            return pos
+        pos = data.find(b"\n", pos + 1) if not last else data.rfind(b"\n", 0, pos)
+    return -1
+
+
+def _row_starts(block: bytes, first: int) -> list[int]:
+    """The line on which each row of ``block`` starts, the block starting on ``first``."""
+    starts: list[int] = []
+    row_start = line = first
+    quotes = prev = 0
+    pos = block.find(b"\n")
+    while pos >= 0:
+        quotes += block.count(b'"', prev, pos)
+        prev, line = pos, line + 1
+        if quotes % 2 == 0:
+            starts.append(row_start)
+            row_start = line
+        pos = block.find(b"\n", pos + 1)
+    if not block.endswith(b"\n"):
+        starts.append(row_start)
+    return starts
+
+
+def _blocks(handle: BinaryIO) -> Iterator[bytes]:
+    """The file in blocks of about ``SLICE_BYTES`` that end at the end of a row."""
+    carry = b""
+    while block := handle.read(SLICE_BYTES):
+        data = carry + block
+        cut = _row_end(data, last=True)
+        if cut < 0:
+            carry = data
+            continue
+        yield data[: cut + 1]
+        carry = data[cut + 1 :]
+    if carry:
+        yield carry
+
+
 def csv_slices(source: Path | bytes) -> Iterator[pl.DataFrame]:
-    """The CSV file (a path, or its bytes) in slices of strings, with the line numbers."""
-    try:
-        batches = pl.scan_csv(
-            source,
-            infer_schema=False,
-            row_index_name=LINE,
-            row_index_offset=2,  # the header is line 1
-            truncate_ragged_lines=True,
-            empty_string_is_null=False,
-        ).collect_batches(chunk_size=SLICE)
-        yield from batches
-    except pl.exceptions.NoDataError as exc:
-        raise InvalidInput(_("区划文件为空。")) from exc
-    except pl.exceptions.PolarsError as exc:
-        raise InvalidInput(_("区划文件无法读取，须为UTF-8编码的CSV文件。")) from exc
+    """The CSV file (a path, or its bytes) in slices of strings, with the line numbers.
+
+    Read in blocks of bytes cut at row ends, each parsed by polars under the file's header
+    line, so that memory is a block's worth whatever the size of the file (polars' own
+    batched reader keeps more of the file the longer it is).
+    """
+    with source.open("rb") if isinstance(source, Path) else io.BytesIO(source) as handle:
+        blocks = _blocks(handle)
+        first = next(blocks, b"").removeprefix(b"\xef\xbb\xbf")
+        end = _row_end(first, last=False)
+        if not first.strip():
+            raise InvalidInput(_("区划文件为空。"))
+        header = first if end < 0 else first[: end + 1]
+        rest = b"" if end < 0 else first[end + 1 :]
+        line = 1 + header.count(b"\n") + (0 if header.endswith(b"\n") else 1)
+        header = header.rstrip(b"\r\n") + b"\n"
+        for block in chain([rest], blocks):
+            if not block:
+                continue
+            try:
+                frame = pl.read_csv(
+                    header + block,
+                    infer_schema=False,
+                    truncate_ragged_lines=True,
+                    empty_string_is_null=False,
+                )
+            except pl.exceptions.PolarsError as exc:
+                raise InvalidInput(_("区划文件无法读取，须为UTF-8编码的CSV文件。")) from exc
+            lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            # a quoted field holding a line break: the rows' lines counted one by one
+            starts = _row_starts(block, line) if frame.height != lines else []
+            if len(starts) == frame.height:
+                yield frame.with_columns(pl.Series(LINE, starts, dtype=pl.UInt32))
+            else:
+                yield frame.with_row_index(LINE, offset=line)
+            line += lines
 
 
 def row_slices(rows: Iterable[Mapping[str, Any]]) -> Iterator[pl.DataFrame]:
@@ -279,8 +349,14 @@ def _fetch(sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...
             yield from rows
 
 
+def _temporary() -> str:
+    """The stage's name qualified by the temporary schema, so that a DROP can never reach
+    a table of the same name in the database itself."""
+    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{STAGE}"
+
+
 def _create_stage() -> None:
-    _execute(f"DROP TABLE IF EXISTS {STAGE}")
+    _execute(f"DROP TABLE IF EXISTS {_temporary()}")
     # Temporary: private to this connection, never in a backup; dropped at the end (and
     # with the transaction on a rollback).
     _execute(
@@ -369,7 +445,7 @@ def first_codes(limit: int) -> list[str]:
 
 
 def drop_stage() -> None:
-    _execute(f"DROP TABLE IF EXISTS {STAGE}")
+    _execute(f"DROP TABLE IF EXISTS {_temporary()}")
 
 
 # --- the whole load --------------------------------------------------------------------
@@ -424,6 +500,8 @@ def load(
             per_level[level] += n
         read += frame.height
         report("read", read, max(total, read))
+    if read != total:
+        report("read", read, read)  # blank lines counted in the estimate are not rows
     if headed and not has_code:
         raise InvalidInput(_("区划文件缺少“code”（区划代码）列，未导入任何区划。"))
     report("check", 0, read)
