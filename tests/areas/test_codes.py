@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from fupin.areas.codes import level_of, parent_code, prefix_of, prefix_q
+from fupin.areas.codes import level_expr, level_of, parent_code, parent_expr, prefix_of, prefix_q
 from fupin.areas.models import Area
 from fupin.core.errors import InvalidInput
 
@@ -18,6 +21,13 @@ from fupin.core.errors import InvalidInput
         ("422822100000", "township", "422822100", "422822000000"),
         ("422822100001", "village", "422822100001", "422822100000"),
         ("422822100001003", "group", "422822100001003", "422822100001"),
+        # prefecture-level cities without counties: townships straight under the city
+        ("441900000000", "prefecture", "4419", "440000000000"),
+        ("441900003000", "township", "441900003", "441900000000"),
+        ("441900003001", "village", "441900003001", "441900003000"),
+        ("442000001000", "township", "442000001", "442000000000"),
+        ("460400100000", "township", "460400100", "460400000000"),
+        ("460400100201002", "group", "460400100201002", "460400100201"),
     ],
 )
 def test_levels_prefixes_and_parents(
@@ -48,3 +58,23 @@ def test_prefix_filter_is_exact(areas: None) -> None:
 def test_prefix_filter_handles_nines(db: Any) -> None:
     Area.objects.create(code="990000000000", name="x", level="province")
     assert Area.objects.filter(prefix_q("code", ["99"])).count() == 1
+
+
+def _segment(n: int) -> st.SearchStrategy[str]:
+    """A code segment: all zeros (the level is absent) or some number."""
+    return st.just("0" * n) | st.integers(1, 10**n - 1).map(lambda i: str(i).zfill(n))
+
+
+_codes = st.tuples(
+    st.integers(11, 99).map(str), _segment(2), _segment(2), _segment(3), _segment(3)
+).map("".join)
+_groups = st.tuples(_codes, _segment(3).filter(lambda s: s != "000")).map("".join)
+
+
+@given(st.lists(_codes | _groups, min_size=1, max_size=50))
+def test_frame_rules_agree_with_the_functions(codes: list[str]) -> None:
+    frame = pl.DataFrame({"code": codes}, schema={"code": pl.String})
+    frame = frame.with_columns(level_expr(pl.col("code")).alias("level"))
+    frame = frame.with_columns(parent_expr(pl.col("code"), pl.col("level")).alias("parent"))
+    assert frame["level"].to_list() == [level_of(c) for c in codes]
+    assert frame["parent"].to_list() == [parent_code(c) for c in codes]

@@ -2,167 +2,83 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sized
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fupin.areas.codes import LEVELS, level_of, parent_code
+from fupin.areas import loader
+from fupin.areas.loader import LoadResult, ProgressFn
 from fupin.areas.models import Area, PovertyStatus
 from fupin.audit.services import audit_write
 from fupin.core.errors import InvalidInput
 
+if TYPE_CHECKING:
+    import polars as pl
 
-def areas_load(*, actor: Any, rows: Iterable[Mapping[str, str]], channel: str = "cli") -> int:
-    """Create or rename areas from rows of ``code, name[, level][, boundary]``.
 
-    All rows are checked first (codes, levels agreeing with codes, parents present in
-    the rows or the tree); then the tree is written level by level in one transaction.
-    Returns the number of areas created or changed.
+def areas_load_slices(
+    *,
+    actor: Any,
+    slices: Iterable[pl.DataFrame],
+    total: int = 0,
+    channel: str = "cli",
+    progress: ProgressFn | None = None,
+) -> LoadResult:
+    """Create or rename areas from slices of a file of ``code, name[, level][, boundary]
+    [, poor_since, exited_in]`` (see ``areas.loader``), in one transaction.
+
+    Every row is checked first (codes, levels agreeing with codes, names, parents present
+    in the file or the tree, no code twice, the poverty-village years); a file with any
+    wrong row raises ``InvalidInput`` listing them all by line and changes nothing.
+    ``progress(phase, done, total)`` follows the phases read, check and write.
     """
-    errors: dict[str, list[str]] = {}
-    parsed: dict[str, dict[str, Any]] = {}
-    for line, row in enumerate(rows, start=2):
-        code = (row.get("code") or row.get("区划代码") or "").strip()
-        name = (row.get("name") or row.get("名称") or "").strip()
-        level_given = (row.get("level") or row.get("层级") or "").strip()
-        where = _("第%(line)d行") % {"line": line}
-        try:
-            level = level_of(code)
-        except InvalidInput as exc:
-            errors.setdefault(where, []).append(str(exc.message))
-            continue
-        if not name:
-            errors.setdefault(where, []).append(_("名称不能为空"))
-        if level_given and level_given not in (level, Area.Level(level).label):
-            errors.setdefault(where, []).append(
-                _("层级“%(given)s”与区划代码%(code)s不符") % {"given": level_given, "code": code}
-            )
-        boundary = None
-        raw_boundary = (row.get("boundary") or "").strip()
-        if raw_boundary:
-            try:
-                boundary = json.loads(raw_boundary)
-            except ValueError:
-                errors.setdefault(where, []).append(_("边界不是有效的GeoJSON"))
-        if code in parsed:
-            errors.setdefault(where, []).append(_("区划代码%(code)s重复") % {"code": code})
-        poverty = _poverty_of(row, level, where, errors)
-        parsed[code] = {"name": name, "level": level, "boundary": boundary, "poverty": poverty}
-
-    existing = dict(Area.objects.filter(code__in=list(parsed)).values_list("code", "id"))
-    missing_parents = {p for code in parsed if (p := parent_code(code)) and p not in parsed} - set(
-        existing
-    )
-    known_parents = set(
-        Area.objects.filter(code__in=list(missing_parents)).values_list("code", flat=True)
-    )
-    for code in sorted(parsed):
-        p = parent_code(code)
-        if p and p not in parsed and p not in known_parents and p not in existing:
-            errors.setdefault(code, []).append(_("上级区划%(parent)s不存在") % {"parent": p})
-    if errors:
-        raise InvalidInput(_("区划文件有误，未导入任何区划。"), fields=errors)
-
     with transaction.atomic():
-        ids = dict(
-            Area.objects.filter(code__in=list(parsed) + list(missing_parents)).values_list(
-                "code", "id"
-            )
-        )
-        changed = 0
-        for level in LEVELS:
-            batch = [c for c, v in parsed.items() if v["level"] == level]
-            new = [
-                Area(
-                    code=c,
-                    name=parsed[c]["name"],
-                    level=level,
-                    parent_id=ids.get(parent_code(c) or ""),
-                    boundary=parsed[c]["boundary"],
-                )
-                for c in batch
-                if c not in ids
-            ]
-            Area.objects.bulk_create(new, batch_size=2000)
-            changed += len(new)
-            ids.update(
-                Area.objects.filter(code__in=[a.code for a in new]).values_list("code", "id")
-            )
-            renamed = [
-                Area(id=ids[c], name=parsed[c]["name"], boundary=parsed[c]["boundary"])
-                for c in batch
-                if c in existing
-            ]
-            Area.objects.bulk_update(renamed, ["name", "boundary"], batch_size=2000)
-            changed += len(renamed)
-            marked = [
-                Area(
-                    id=ids[c],
-                    poverty_status=parsed[c]["poverty"][0],
-                    poverty_identified_year=parsed[c]["poverty"][1],
-                    poverty_exited_year=parsed[c]["poverty"][2],
-                )
-                for c in batch
-                if parsed[c]["poverty"] is not None
-            ]
-            Area.objects.bulk_update(
-                marked,
-                ["poverty_status", "poverty_identified_year", "poverty_exited_year"],
-                batch_size=2000,
-            )
+        result = loader.load(slices, total=total, progress=progress)
         audit_write(
             actor=actor,
             action="areas.load",
             object_type="area",
-            object_ids=sorted(parsed)[:1000],
+            object_ids=loader.first_codes(1000),
             fields=["code", "name"],
             channel=channel,
         )
-    return changed
+        loader.drop_stage()
+    return result
 
 
-def _year(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or not 1978 <= int(text) <= 2100:
-        raise ValueError(text)
-    return int(text)
-
-
-def _poverty_of(
-    row: Mapping[str, str], level: str, where: str, errors: dict[str, list[str]]
-) -> tuple[str, int | None, int | None] | None:
-    """A village's 贫困村 columns: the year it was registered and the year it exited.
-    None when the row has neither, so that a rename never clears them."""
-    raw_since = row.get("poor_since") or row.get("贫困村识别年度") or ""
-    raw_exited = row.get("exited_in") or row.get("贫困村退出年度") or ""
-    if not raw_since.strip() and not raw_exited.strip():
-        return None
-    if level != Area.Level.VILLAGE:
-        errors.setdefault(where, []).append(_("只有行政村可以登记为贫困村"))
-        return None
-    try:
-        since, exited = _year(raw_since), _year(raw_exited)
-    except ValueError as exc:
-        errors.setdefault(where, []).append(_("年度“%(value)s”无效") % {"value": exc.args[0]})
-        return None
-    if since is None:
-        errors.setdefault(where, []).append(_("有退出年度的贫困村须填写识别年度"))
-        return None
-    if exited is not None and exited < since:
-        errors.setdefault(where, []).append(_("贫困村退出年度早于识别年度"))
-        return None
-    return (
-        PovertyStatus.EXITED if exited is not None else PovertyStatus.POOR,
-        since,
-        exited,
+def areas_load_file(
+    *, actor: Any, path: Path, channel: str = "cli", progress: ProgressFn | None = None
+) -> LoadResult:
+    """``areas_load_slices`` of a UTF-8 CSV file, read in slices (any size)."""
+    return areas_load_slices(
+        actor=actor,
+        slices=loader.csv_slices(path),
+        total=loader.count_lines(path),
+        channel=channel,
+        progress=progress,
     )
+
+
+def areas_load(
+    *,
+    actor: Any,
+    rows: Iterable[Mapping[str, str]],
+    channel: str = "cli",
+    progress: ProgressFn | None = None,
+) -> int:
+    """``areas_load_slices`` of rows given as mappings (header → cell); returns the number
+    of areas created or changed."""
+    result = areas_load_slices(
+        actor=actor,
+        slices=loader.row_slices(rows),
+        total=len(rows) if isinstance(rows, Sized) else 0,
+        channel=channel,
+        progress=progress,
+    )
+    return result.created + result.changed
 
 
 @transaction.atomic
@@ -185,7 +101,16 @@ def village_poverty_exit(*, actor: Any, area_code: str, year: int, channel: str)
     )
 
 
-def areas_load_csv(*, actor: Any, text: str, channel: str = "cli") -> int:
-    return areas_load(
-        actor=actor, rows=csv.DictReader(io.StringIO(text.lstrip("\ufeff"))), channel=channel
+def areas_load_csv(
+    *, actor: Any, text: str, channel: str = "cli", progress: ProgressFn | None = None
+) -> int:
+    """``areas_load_slices`` of a CSV file's text; returns the number of areas created or
+    changed."""
+    result = areas_load_slices(
+        actor=actor,
+        slices=loader.csv_slices(text.lstrip("\ufeff").encode("utf-8")),
+        total=max(text.count("\n") - 1, 0),
+        channel=channel,
+        progress=progress,
     )
+    return result.created + result.changed
