@@ -328,7 +328,8 @@ def test_a_crash_in_the_last_step_leaves_the_procedure_where_it_was(
     with (
         on(TODAY + dt.timedelta(days=40)),
         mock.patch(
-            "fupin.procedures.services.household_update", side_effect=RuntimeError("power cut")
+            "fupin.procedures.services.household_status_by_procedure",
+            side_effect=RuntimeError("power cut"),
         ),
         pytest.raises(RuntimeError),
     ):

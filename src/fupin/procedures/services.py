@@ -27,7 +27,7 @@ from fupin.procedures.definitions import DEFINITIONS, VILLAGE, Definition, Step
 from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
 from fupin.procedures.workdays import period_end
 from fupin.registry.models import Household
-from fupin.registry.services import household_update
+from fupin.registry.services import household_status_by_procedure
 
 State = Procedure.State
 # Ending a procedure without its outcome is for the township or the county.
@@ -195,22 +195,7 @@ def _apply_outcome(actor: Any, procedure: Procedure, definition: Definition, cha
     if definition.for_village:
         village_poverty_exit(actor=actor, area_code=procedure.area_code, year=year, channel=channel)
         return
-    household = Household.objects.get(pk=procedure.household_id or 0)
-    data: dict[str, Any] = {"status": definition.outcome_status}
-    if definition.kind == "identification" and household.identified_year is None:
-        data["identified_year"] = year
-    if definition.kind == "exit":
-        data["exited_year"] = year
-    household_update(
-        actor=actor,
-        household_id=household.pk,
-        version=household.version,
-        data=data,
-        reason=str(
-            _("%(kind)s程序办结（程序 %(id)s）") % {"kind": definition.label, "id": procedure.pk}
-        ),
-        channel=channel,
-    )
+    household_status_by_procedure(actor=actor, procedure_id=procedure.pk, channel=channel)
 
 
 def procedure_advance(
