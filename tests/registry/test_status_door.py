@@ -126,9 +126,13 @@ def test_the_procedure_door_needs_a_finished_procedure(
     users: dict[str, Any], household: Household
 ) -> None:
     from fupin.procedures.services import procedure_open
+    from tests.procedures.helpers import candidate_run
 
     procedure = procedure_open(
-        actor=users["village_secretary"], kind="exit", household_id=household.pk
+        actor=users["village_secretary"],
+        kind="exit",
+        household_id=household.pk,
+        run_id=candidate_run(household, "exit"),
     )
     with pytest.raises(InvalidInput) as err:
         services.household_status_by_procedure(

@@ -69,6 +69,13 @@ class OpenIn(Schema):
     household_id: int | None = Field(None, description="for a household's procedure")
     area_code: str = Field("", description="the village, for the village exit")
     note: str = ""
+    run_id: int | None = Field(
+        None,
+        description=(
+            "the evaluation run naming the household as a candidate: required for exit, "
+            "monitoring and risk_clearing (400 run_required / not_a_candidate otherwise)"
+        ),
+    )
 
 
 class AdvanceIn(Schema):
@@ -240,6 +247,7 @@ def procedure_open(request: HttpRequest, payload: OpenIn) -> Any:
         household_id=payload.household_id,
         area_code=payload.area_code,
         note=payload.note,
+        run_id=payload.run_id,
         channel=CHANNEL,
     )
     return Status(201, _procedure_out(p, with_steps=True))

@@ -21,6 +21,12 @@ class PublicObjectionForm(forms.Form):
 
 class OpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("程序"))
+    run = forms.IntegerField(
+        label=_("评估批次编号"),
+        required=False,
+        min_value=1,
+        help_text=_("退出、监测对象识别和风险消除只能为该批次的候选户开始；默认为最新批次"),
+    )
     note = forms.CharField(
         label=_("说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

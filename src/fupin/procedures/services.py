@@ -106,6 +106,77 @@ def _locked(procedure_id: int, version: int | None) -> Procedure:
     return procedure
 
 
+# Household procedures that open only for a candidate of an evaluation run (the run is
+# recorded as the procedure's source): what the run must have found of the household.
+RUN_CANDIDATES: dict[str, Any] = {
+    # a registered poor household meeting the exit standard
+    "exit": gettext_lazy("在评估批次 %(run)s 中未达到退出标准（不是退出候选户）"),
+    # a household in a monitoring category (unstable, marginal, sudden hardship)
+    "monitoring": gettext_lazy("在评估批次 %(run)s 中不属于监测对象类别"),
+    # no monitoring risk left and 两不愁三保障 met
+    "risk_clearing": gettext_lazy("在评估批次 %(run)s 中仍有风险或未达到两不愁三保障"),
+}
+
+
+def _is_candidate(kind: str, verdict: Any) -> bool:
+    from fupin.policy import engine as policy_engine
+
+    if verdict is None:
+        return False
+    if kind == "exit":
+        return bool(verdict.status_group == policy_engine.G_POOR and verdict.exit_fails == 0)
+    if kind == "monitoring":
+        return bool(verdict.category)
+    return bool(verdict.risks == 0 and verdict.exit_fails == 0)
+
+
+def latest_run_for(area_code: str) -> Any:
+    """The newest finished evaluation run whose scope holds ``area_code``, or None."""
+    from fupin.policy.models import EvaluationRun
+
+    prefixes = [area_code[:n] for n in (0, 2, 4, 6, 9, 12)]
+    return (
+        EvaluationRun.objects.filter(status=EvaluationRun.Status.DONE, scope_prefix__in=prefixes)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _check_run_candidate(actor: Any, kind: str, household: Household, run_id: int | None) -> str:
+    """The source of a procedure that opens only from a run: the run names the household
+    as a candidate, and no later run covering it says otherwise."""
+    from fupin.policy.models import EvaluationRun, HouseholdVerdict
+
+    definition = DEFINITIONS[kind]
+    if run_id is None:
+        raise InvalidInput(
+            _("“%(kind)s”只能为评估批次中的候选户开始，请填写评估批次编号。")
+            % {"kind": definition.label},
+            fields={"run_id": [_("请填写评估批次编号")]},
+            code="run_required",
+        )
+    run = _run_for(actor, run_id)
+    if run.status != EvaluationRun.Status.DONE:
+        raise InvalidInput(
+            _("评估批次 %(run)s 尚未完成。") % {"run": run.pk}, fields={"run_id": [_("批次未完成")]}
+        )
+    judged = [run]
+    latest = latest_run_for(household.area_code)
+    if latest is not None and latest.pk != run.pk and latest.created_at >= run.created_at:
+        judged.append(latest)
+    for each in judged:
+        verdict = HouseholdVerdict.objects.filter(run=each, household_id=household.pk).first()
+        if not _is_candidate(kind, verdict):
+            why = RUN_CANDIDATES[kind] % {"run": each.pk}
+            raise InvalidInput(
+                _("户 %(number)s %(why)s，不能开始“%(kind)s”。")
+                % {"number": household.number, "why": why, "kind": definition.label},
+                fields={"run_id": [str(why)]},
+                code="not_a_candidate",
+            )
+    return f"policy_run:{run.pk}"
+
+
 def procedure_open(
     *,
     actor: Any,
@@ -113,12 +184,15 @@ def procedure_open(
     household_id: int | None = None,
     area_code: str = "",
     note: str = "",
-    source: str = "",
+    run_id: int | None = None,
     channel: str = "web",
 ) -> Procedure:
     """Open a procedure with its first step done (an application, a proposal, a report):
-    a household's, or for the village exit, the village ``area_code``'s."""
+    a household's, or for the village exit, the village ``area_code``'s. An exit, a
+    monitoring or a risk clearing opens only for a candidate of the evaluation run
+    ``run_id``, recorded as its source (RUN_CANDIDATES)."""
     definition = _definition(kind)
+    source = ""
     household: Household | None = None
     if definition.for_village:
         village = Area.objects.filter(code=area_code, level=Area.Level.VILLAGE).first()
@@ -139,6 +213,10 @@ def procedure_open(
             _("状态为“%(status)s”，不能开始“%(kind)s”程序。")
             % {"status": status_label, "kind": definition.label}
         )
+    if household is not None and kind in RUN_CANDIDATES:
+        source = _check_run_candidate(actor, kind, household, run_id)
+    elif run_id is not None:
+        source = f"policy_run:{_run_for(actor, run_id).pk}"
     today = timezone.localdate()
     due_on = None
     if definition.time_limit_param:
@@ -541,7 +619,7 @@ def exits_open_from_run(
                     kind="exit",
                     household_id=household.pk,
                     note=str(_("评估批次 %(id)s：达到退出标准") % {"id": run.pk}),
-                    source=f"policy_run:{run.pk}",
+                    run_id=run.pk,
                     channel=channel,
                 )
             )
@@ -582,7 +660,7 @@ def village_exits_open_from_run(
                     kind="village_exit",
                     area_code=village.code,
                     note=str(_("评估批次 %(id)s：达到贫困村退出标准") % {"id": run.pk}),
-                    source=f"policy_run:{run.pk}",
+                    run_id=run.pk,
                     channel=channel,
                 )
             )

@@ -311,7 +311,10 @@ def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
     ]
     if not kinds:
         raise AccessDenied(_("该户当前状态下，您没有可以开始的程序。"))
-    form = OpenForm(request.POST or None, kinds=kinds)
+    latest = services.latest_run_for(household.area_code)
+    form = OpenForm(
+        request.POST or None, kinds=kinds, initial={"run": latest.pk if latest else None}
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -322,8 +325,9 @@ def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     household_id=household.pk,
                     note=form.cleaned_data["note"],
+                    run_id=form.cleaned_data["run"],
                 )
-            except (InvalidInput, Conflict) as exc:
+            except (InvalidInput, Conflict, NotFound) as exc:
                 form.add_error(None, str(exc.message))
             else:
                 messages.success(request, _("程序已开始。"))
