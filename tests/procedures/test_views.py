@@ -200,7 +200,7 @@ def test_exits_opened_from_a_runs_candidates(client_for: Any, users: dict[str, A
     exited = factories.household(status="exited", exited_year=2019)
     for h, wage in ((ready, "9000"), (poor, "5000"), (exited, "9000")):
         income_record_set(
-            actor=None, household_id=h.pk, year=2025, data={"wage": wage, "household_size": 2}
+            actor=None, household_id=h.pk, year=2026, data={"wage": wage, "household_size": 2}
         )
     run = policy_services.evaluation_run_create(actor=None, area_code="422822000000", year=2026)
     policy_services.evaluation_run_execute(run_id=run.pk)
