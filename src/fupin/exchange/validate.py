@@ -826,9 +826,20 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
         (pl.col("holder_number") != pl.col("household_number"))
         | (pl.col("holder_code").str.slice(0, 6) != pl.col("county"))
     )
+    # A household outside the actor's areas is not named: its number would say where
+    # (and that) the person lives.
+    if actor is None:
+        visible: pl.Expr = pl.lit(True)
+    else:
+        visible = pl.any_horizontal(
+            pl.lit(False),
+            *(pl.col("holder_code").str.starts_with(p) for p in scope_for(actor).prefixes),
+        )
     errors.add(M, mm, "证件号码",
-               pl.when(id_ok & elsewhere).then(
-                   pl.format(_("此人已在另一有效户（户编号{}）中登记，一人只能在一户"), pl.col("holder_number"))))  # fmt: skip
+               pl.when(id_ok & elsewhere & visible).then(
+                   pl.format(_("此人已在另一有效户（户编号{}）中登记，一人只能在一户"), pl.col("holder_number")))
+               .when(id_ok & elsewhere).then(
+                   pl.lit(_("此人已在您管辖范围以外的另一有效户中登记，一人只能在一户"))))  # fmt: skip
     mm = mm.join(
         existing_m.select(pl.col("household_id").alias("existing_id"), "id_number",
                           pl.col("id").alias("existing_member_id")),
