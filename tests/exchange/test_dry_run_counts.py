@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -58,7 +57,9 @@ def test_one_renamed_member(areas: None, tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     spouse = Member.objects.filter(relation="spouse").order_by("pk").first()
     assert spouse is not None
-    renamed = [r for r in rows if r["姓名"] == spouse.name and r["户编号"] == spouse.household.number]
+    renamed = [
+        r for r in rows if r["姓名"] == spouse.name and r["户编号"] == spouse.household.number
+    ]
     renamed[0]["姓名"] = "李四改"
     with members.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
