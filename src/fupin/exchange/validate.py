@@ -67,6 +67,10 @@ class Validation:
 # --- expressions ------------------------------------------------------------------------
 
 
+# C0 control characters but tab, line feed and carriage return (a cell may hold lines).
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
 def _text(header: str) -> pl.Expr:
     """The cell, normalised (once per sheet, in place, by ``_normalise``)."""
     return pl.col(header)
@@ -238,7 +242,14 @@ class _Errors:
             for header in found["header"].unique().to_list():
                 rows = found.filter(pl.col("header") == header).select(ROW).unique()
                 cells.append(
-                    frame.select(ROW, pl.col(header).fill_null("").alias("value"))
+                    # a control character is shown as U+FFFD: reports and jobs store it
+                    frame.select(
+                        ROW,
+                        pl.col(header)
+                        .fill_null("")
+                        .str.replace_all(CONTROL, "\ufffd")
+                        .alias("value"),
+                    )
                     .join(rows, on=ROW, how="semi")
                     .with_columns(pl.lit(header).alias("header"))
                 )
@@ -615,6 +626,14 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     raw.households, raw.members = pl.DataFrame(), pl.DataFrame()
     _check_kinds(errors, H, hh, layout.HOUSEHOLD_COLUMNS)
     _check_kinds(errors, M, mm, layout.MEMBER_COLUMNS)
+    # A NUL (or another control character) is nothing anyone types: PostgreSQL cannot
+    # store it, and the history's JSON would carry it. Refused as the cell's error.
+    for sheet, frame, headers in ((H, hh, layout.HOUSEHOLD_HEADERS),
+                                  (M, mm, layout.MEMBER_HEADERS)):  # fmt: skip
+        for header in headers:
+            if header in frame.columns and frame.schema[header] == pl.String:
+                errors.where(sheet, frame, header, pl.col(header).str.contains(CONTROL),
+                             _("含有不可见的控制字符（如 NUL），请删除后重新导入"))  # fmt: skip
 
     # 其他致贫原因: known causes, at most two, not the main one, no repeats.
     cause_map = layout.enum_values(choices.Cause)
