@@ -130,6 +130,14 @@ class ResolveIn(Schema):
     finding: str
 
 
+class ObjectionsResolveIn(Schema):
+    objection_ids: list[int] = Field(
+        min_length=1, description="open objections to the same household on the same notice"
+    )
+    upheld: bool
+    finding: str
+
+
 class CancelIn(Schema):
     reason: str
     version: int | None = None
@@ -331,3 +339,25 @@ def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveI
             channel=CHANNEL,
         )
     )
+
+
+@router.post("/objections/resolve", response={200: list[ObjectionOut], codes_4xx: ErrorOut})
+def objections_resolve(request: HttpRequest, payload: ObjectionsResolveIn) -> Any:
+    """One finding for several objections (ones that repeat one another): all or none."""
+    procedure_ids = set(
+        Objection.objects.filter(pk__in=payload.objection_ids).values_list(
+            "procedure_id", flat=True
+        )
+    )
+    for procedure_id in procedure_ids:
+        _get(request, procedure_id)
+    return [
+        _objection_out(o)
+        for o in services.objections_resolve(
+            actor=_actor(request),
+            objection_ids=payload.objection_ids,
+            upheld=payload.upheld,
+            finding=payload.finding,
+            channel=CHANNEL,
+        )
+    ]

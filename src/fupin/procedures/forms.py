@@ -67,6 +67,23 @@ class ResolveForm(forms.Form):
     )
 
 
+class ResolveGroupForm(forms.Form):
+    """One finding for objections that repeat one another."""
+
+    ids = forms.CharField(widget=forms.HiddenInput)  # comma-separated objection ids
+    upheld = forms.ChoiceField(
+        label=_("核查结论"),
+        choices=[("0", _("异议不成立")), ("1", _("异议成立，退回重新评议"))],
+        widget=forms.RadioSelect,
+    )
+    finding = forms.CharField(
+        label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def id_list(self) -> list[int]:
+        return [int(p) for p in self.cleaned_data["ids"].split(",") if p.strip().isdigit()]
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("终止原因"), max_length=1000)
 

@@ -6,9 +6,13 @@ completed step, nothing half-done), records the step and writes an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -408,6 +412,39 @@ def _common_prefix(codes: list[str]) -> str:
     return first[:n]
 
 
+# How many objections one visitor of the public page raises a day (settings may change it).
+PUBLIC_OBJECTIONS_PER_DAY = 5
+
+
+def public_objections_per_day() -> int:
+    return int(getattr(settings, "FUPIN_PUBLIC_OBJECTIONS_PER_DAY", PUBLIC_OBJECTIONS_PER_DAY))
+
+
+def visitor_key(address: str, cookie: str) -> str:
+    """A public visitor as stored: a hash of the client address and the visitor's cookie,
+    keyed by the site's secret so the address cannot be found again by trying them all."""
+    message = f"{address}|{cookie}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def normalised_objection(text: str) -> str:
+    """The text two objections share when they repeat one another: compatibility forms
+    folded, case, spaces and punctuation ignored."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] not in ("P", "Z", "C"))
+
+
+def repeated_objections(objections: Sequence[Objection]) -> list[list[Objection]]:
+    """Groups of open objections that repeat one another — same notice, same household,
+    same normalised text — of two or more, in the order they were raised."""
+    groups: dict[tuple[int, int, str], list[Objection]] = {}
+    for o in sorted(objections, key=lambda o: (o.raised_at, o.pk)):
+        if o.status == Objection.Status.OPEN:
+            key = (o.notice_id, o.procedure_id, normalised_objection(o.text))
+            groups.setdefault(key, []).append(o)
+    return [g for g in groups.values() if len(g) > 1]
+
+
 def objection_raise(
     *,
     notice_id: int,
@@ -417,9 +454,11 @@ def objection_raise(
     contact: str = "",
     actor: Any = None,
     channel: str = "public",
+    visitor: str = "",
 ) -> Objection:
     """Anyone may object to a household on a notice until its procedure moves on: on the
-    public page (no login) or in person, recorded by a cadre."""
+    public page (no login) or in person, recorded by a cadre. A public visitor
+    (``visitor_key``) raises at most ``public_objections_per_day`` a day."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(fields={"text": [_("请写明异议的内容")]})
@@ -438,6 +477,8 @@ def objection_raise(
             raise InvalidInput(_("该户的公示已结束，异议请向乡镇反映。"))
         if timezone.localdate() < notice.starts_on:
             raise InvalidInput(_("公示尚未开始。"))
+        if channel == "public":
+            _check_visitor_limit(visitor)
         objection = Objection.objects.create(
             notice=notice,
             procedure=procedure,
@@ -445,6 +486,7 @@ def objection_raise(
             name=(name or "").strip()[:64],
             contact=(contact or "").strip()[:64],
             text=text,
+            visitor=visitor if channel == "public" else "",
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_write(
@@ -456,6 +498,58 @@ def objection_raise(
             area_code=procedure.area_code,
         )
     return objection
+
+
+def _check_visitor_limit(visitor: str) -> None:
+    limit = public_objections_per_day()
+    # the day as raised_at records it (the server's clock, in the local time zone)
+    start = timezone.localtime(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    # An anonymous visitor without a key is one visitor: the limit still holds.
+    raised = Objection.objects.filter(
+        channel="public", visitor=visitor, raised_at__gte=start
+    ).count()
+    if raised >= limit:
+        raise InvalidInput(
+            _(
+                "您今天已提交 %(n)s 条异议，达到每日上限。如还有情况，请明天再提交，"
+                "或直接向村委会、乡镇政府反映。"
+            )
+            % {"n": raised},
+            code="too_many_objections",
+        )
+
+
+def objections_resolve(
+    *,
+    actor: Any,
+    objection_ids: Sequence[int],
+    upheld: bool,
+    finding: str,
+    channel: str = "web",
+) -> list[Objection]:
+    """Record one finding for several open objections to the same household on the same
+    notice (typically ones that repeat one another): all of them, or none."""
+    ids = sorted(set(int(i) for i in objection_ids))
+    if not ids:
+        raise InvalidInput(fields={"objection_ids": [_("请选择要核查的异议")]})
+    finding = (finding or "").strip()
+    if not finding:
+        raise InvalidInput(fields={"finding": [_("请记录核查结论")]})
+    with transaction.atomic():
+        found = list(Objection.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        if len(found) != len(ids):
+            raise NotFound()
+        if len({(o.notice_id, o.procedure_id) for o in found}) != 1:
+            raise InvalidInput(
+                _("一并核查的异议须针对同一公示中的同一户。"),
+                fields={"objection_ids": [_("须为同一公示中同一户的异议")]},
+            )
+        return [
+            objection_resolve(
+                actor=actor, objection_id=o.pk, upheld=upheld, finding=finding, channel=channel
+            )
+            for o in found
+        ]
 
 
 def objection_resolve(
