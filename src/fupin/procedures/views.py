@@ -373,7 +373,10 @@ def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     household_id=household.pk,
                     note=form.cleaned_data["note"],
-                    run_id=form.cleaned_data["run"],
+                    # the run is the source only of what opens from a run
+                    run_id=form.cleaned_data["run"]
+                    if form.cleaned_data["kind"] in services.RUN_CANDIDATES
+                    else None,
                 )
             except (InvalidInput, Conflict, NotFound) as exc:
                 form.add_error(None, str(exc.message))
