@@ -49,7 +49,8 @@ EXITED_IF_YEAR = ("monitored", "risk_cleared")
 class Rules:
     """The parameters the household rules read, in the units used here."""
 
-    income_year: int
+    income_year: int  # identification and monitoring: everyone but the registered poor
+    exit_income_year: int  # exit: registered poor households (未脱贫, 返贫)
     age_ref: dt.date
     school_min: int
     school_max: int
@@ -80,7 +81,8 @@ def cents(value: Any) -> int:
 def rules_from(params: dict[str, Any], year: int, as_of: dt.date) -> Rules:
     month, day = (int(x) for x in str(params["age_reference"]).split("-"))
     return Rules(
-        income_year=year + int(params["income_year_offset"]),
+        income_year=year + int(params["identification_income_year_offset"]),
+        exit_income_year=year + int(params["exit_income_year_offset"]),
         age_ref=dt.date(year, month, day),
         school_min=int(params["school_age_min"]),
         school_max=int(params["school_age_max"]),
@@ -204,7 +206,11 @@ def evaluate_pandas(t: Tables, r: Rules) -> pd.DataFrame:
     out["child"] = out["child"].astype("boolean").fillna(False).astype(bool)
     out["uninsured"] = out["uninsured"].astype("boolean").fillna(False).astype(bool)
 
-    inc = t.incomes[t.incomes["year"] == r.income_year].set_index("household_id")
+    poor_ids = h.index[h["status"].isin(POOR)]
+    inc = t.incomes[
+        (t.incomes["year"] == r.income_year) & ~t.incomes["household_id"].isin(poor_ids)
+        | (t.incomes["year"] == r.exit_income_year) & t.incomes["household_id"].isin(poor_ids)
+    ].set_index("household_id")
     net = inc["wage"] + inc["business"] + inc["property"] + inc["transfer"] - inc["costs"]
     pc = pd.Series(
         _round_div(net.to_numpy(), inc["size"].to_numpy().astype("int64")), index=inc.index
@@ -311,7 +317,8 @@ class Duck:
         i AS (
             SELECT household_id, wage + business + property + transfer - costs AS net,
                 CAST(size AS BIGINT) AS size
-            FROM incomes WHERE year = $iy),
+            FROM incomes JOIN households hh ON hh.id = incomes.household_id
+            WHERE year = CASE WHEN hh.status IN ('not_exited', 'returned') THEN $ey ELSE $iy END),
         e AS (SELECT household_id, medical + schooling AS expenses
               FROM expenses WHERE year = $iy),
         ev AS (SELECT DISTINCT household_id FROM events
@@ -356,6 +363,7 @@ class Duck:
                 "smin": r.school_min,
                 "smax": r.school_max,
                 "iy": r.income_year,
+                "ey": r.exit_income_year,
                 "kinds": list(r.kinds),
                 "first": r.window_first,
                 "last": r.as_of,
@@ -387,7 +395,8 @@ def evaluate_orm(household_ids: list[int], r: Rules) -> pd.DataFrame:
                 child = True
             if not m.medical_insurance:
                 uninsured = True
-        income = IncomeRecord.objects.filter(household=h, year=r.income_year).first()
+        income_year = r.exit_income_year if h.status in POOR else r.income_year
+        income = IncomeRecord.objects.filter(household=h, year=income_year).first()
         expense = HouseholdExpense.objects.filter(household=h, year=r.income_year).first()
         hardship = HardshipEvent.objects.filter(
             household=h,

@@ -69,10 +69,16 @@ def household(
         "identified_year": 2015,
     }
     data.update(fields)
-    return household_create(
+    # Registry data as an import or earlier procedures left it: people create households
+    # only as 非建档立卡 and change the status only through procedures.
+    registered = {k: data.pop(k) for k in ("status", "identified_year", "exited_year") if k in data}
+    created = household_create(
         actor=None,
         area_code=area_code,
         data=data,
         members=members
         or [member_data(), member_data(name="李四", sex="female", relation="spouse")],
     )
+    Household.objects.filter(pk=created.pk).update(**registered)
+    created.refresh_from_db()
+    return created

@@ -144,6 +144,7 @@ def test_printed_cards_and_notice(
     users: dict[str, Any],
 ) -> None:
     """Screenshots, as printed, of a village's 明白卡 and of a village notice."""
+    from fupin.policy import services as policy_services
     from fupin.policy.services import standards_install_defaults
     from fupin.procedures import services
     from fupin.registry.services import income_record_set
@@ -162,17 +163,20 @@ def test_printed_cards_and_notice(
         for name, spouse in (("张国强", "李秀英"), ("王大山", "刘春花"), ("陈文华", "杨小梅"))
     ]
     for i, h in enumerate(households):
-        income_record_set(
-            actor=None,
-            household_id=h.pk,
-            year=2025,
-            data={"wage": str(8000 + 1500 * i), "household_size": 2},
-        )
+        for year in (2025, 2026):  # an exit judges the year itself
+            income_record_set(
+                actor=None,
+                household_id=h.pk,
+                year=year,
+                data={"wage": str(9000 + 1500 * i), "household_size": 2},
+            )
+    run = policy_services.evaluation_run_create(actor=None, area_code="422822000000", year=2026)
+    policy_services.evaluation_run_execute(run_id=run.pk)
     clock = Clock(dt.date(2026, 6, 1))
     with mock.patch("django.utils.timezone.localdate", new=clock):
         ids = []
         for h in households:
-            p = services.procedure_open(actor=None, kind="exit", household_id=h.pk)
+            p = services.procedure_open(actor=None, kind="exit", household_id=h.pk, run_id=run.pk)
             for step in ("village_reviewed", "verified", "agreement_signed"):
                 services.procedure_advance(actor=None, procedure_id=p.pk, step=step)
             ids.append(p.pk)

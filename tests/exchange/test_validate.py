@@ -368,3 +368,22 @@ def test_create_areas_from_the_names(tmp_path: Path, areas: None) -> None:
         actor=None, paths=_file(tmp_path, nameless), dry_run=False, create_areas=True
     )
     assert [(e.row, e.header) for e in outcome.errors] == [(2, "行政村")]
+
+
+def test_a_person_registered_outside_the_actors_areas_is_not_located(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    far = factories.household(area_code=factories.OTHER_TOWNSHIP_VILLAGE, number="FAR-0042")
+    taken = far.members.get(relation="spouse").id_number
+    h1, m1 = household_pair("H1")
+    m1[1]["证件号码"] = taken
+    paths = write_csv_pair(tmp_path, [h1], m1)
+    outcome = import_files(actor=users["village_secretary"], paths=paths, dry_run=True)
+    [error] = [e for e in outcome.errors if e.row == 3 and e.header == "证件号码"]
+    assert "管辖范围以外" in error.reason and "一人只能在一户" in error.reason
+    assert far.number not in error.reason and "FAR" not in error.reason
+    assert "高坪" not in error.reason and factories.OTHER_TOWNSHIP_VILLAGE not in error.reason
+    # the county administrator, whose areas hold it, is told which household
+    county = import_files(actor=users["county_admin"], paths=paths, dry_run=True)
+    [named] = [e for e in county.errors if e.row == 3 and e.header == "证件号码"]
+    assert far.number in named.reason

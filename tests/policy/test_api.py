@@ -44,7 +44,7 @@ def assert_error(response: Any, status: int, code: str) -> None:
 def judged(users: dict[str, Any], household: Any) -> EvaluationRun:
     """The county judged once, with the household below the line."""
     income_record_set(
-        actor=None, household_id=household.pk, year=2025, data={"wage": "7000", "household_size": 2}
+        actor=None, household_id=household.pk, year=2026, data={"wage": "7000", "household_size": 2}
     )
     run = services.evaluation_run_create(actor=users["county_admin"], area_code=COUNTY, year=2026)
     return services.evaluation_run_execute(run_id=run.pk)
@@ -147,7 +147,7 @@ def test_what_if_counts_and_saves_nothing(api: Any, judged: EvaluationRun) -> No
 
 
 def test_diff_between_runs(api: Any, judged: EvaluationRun, household: Any) -> None:
-    income_record_set(actor=None, household_id=household.pk, year=2025, data={"wage": "9000"})
+    income_record_set(actor=None, household_id=household.pk, year=2026, data={"wage": "9000"})
     again = services.evaluation_run_create(actor=None, area_code=COUNTY, year=2026)
     services.evaluation_run_execute(run_id=again.pk)
     body = api("county_admin").get(f"/api/policy/diff?before={judged.pk}&after={again.pk}").json()

@@ -1,7 +1,8 @@
 """Hand-built households for every clause and its boundary, judged by a 2026 run.
 
 The 2026 run uses the national standard in force (from 2021: line 4,000 元, monitoring
-threshold 6,000 元), incomes of 2025 and ages on 1 September 2026.
+threshold 6,000 元), incomes of 2026 for exit (registered poor households) and of 2025
+for identification and monitoring (the others), and ages on 1 September 2026.
 """
 
 from __future__ import annotations
@@ -45,10 +46,16 @@ def make(
         income_record_set(
             actor=None,
             household_id=h.pk,
-            year=2025,
+            year=income_year(h.status),
             data={"wage": Decimal(per_capita) * size, "household_size": size},
         )
     return h
+
+
+def income_year(status: str, run_year: int = 2026) -> int:
+    """The year a run of ``run_year`` reads: exit (registered poor households) the year
+    judged, identification and monitoring (the others) the year before."""
+    return run_year if status in engine.POOR_STATUSES else run_year - 1
 
 
 def child(name: str, born: dt.date, schooling: str = "非在校生") -> dict[str, Any]:
@@ -85,7 +92,7 @@ def test_income_exactly_at_the_line_fails_and_above_meets(areas: None, run_now: 
     assert texts(run, below) == ["人均纯收入 3,512 元 低于标准 4,000 元"]
     assert verdict(run, missing).exit_fails == engine.C_INCOME
     assert verdict(run, missing).facts & engine.F_NO_INCOME
-    assert texts(run, missing) == ["无 2025 年收入记录，不能判定收入达标"]
+    assert texts(run, missing) == ["无 2026 年收入记录，不能判定收入达标"]
 
 
 def test_compulsory_school_age_boundaries(areas: None, run_now: Any) -> None:
@@ -248,12 +255,12 @@ def test_a_county_override_inside_a_run_splits_it(provinces: None, run_now: Any)
 
 
 def test_earlier_year_uses_that_years_line(areas: None, run_now: Any) -> None:
-    # 2026: line 4,000 元 on 2025 incomes; 2019: line 3,218 元 on 2018 incomes
+    # exit: 2026 at line 4,000 元 on 2026 incomes; 2019 at line 3,218 元 on 2019 incomes
     h = make(per_capita="3300")
     run = run_now(COUNTY, year=2026)
     assert verdict(run, h).exit_fails == engine.C_INCOME
     income_record_set(
-        actor=None, household_id=h.pk, year=2018, data={"wage": "6600", "household_size": 2}
+        actor=None, household_id=h.pk, year=2019, data={"wage": "6600", "household_size": 2}
     )
     old = run_now(COUNTY, year=2019)
     assert old.params["422822"]["poverty_line"] == "3218"

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fupin.policy import engine, services
 from fupin.policy import params as P
-from fupin.policy import services
 from fupin.policy.forms import ADJUST_PREFIX
 from fupin.policy.models import (
     CountyAssessment,
@@ -35,12 +35,13 @@ YEAR = 2026
 
 
 def poor(per_capita: str, area_code: str = factories.VILLAGE, **fields: Any) -> Household:
-    """A household with a 2025 income (judged by a 2026 run), everyone insured."""
+    """A household with the income a 2026 run reads (2026 for exit, 2025 for
+    identification and monitoring), everyone insured."""
     h = factories.household(area_code=area_code, **fields)
     income_record_set(
         actor=None,
         household_id=h.pk,
-        year=YEAR - 1,
+        year=YEAR if h.status in engine.POOR_STATUSES else YEAR - 1,
         data={"wage": Decimal(per_capita) * 2, "household_size": 2},
     )
     return h

@@ -10,6 +10,7 @@ from django.test import Client
 
 from fupin.accounts.services import api_token_create
 from tests import factories
+from tests.procedures.helpers import candidate_run
 from tests.procedures.test_services import TODAY, on
 
 pytestmark = pytest.mark.django_db
@@ -30,17 +31,24 @@ def post(client: Client, url: str, body: dict[str, Any]) -> Any:
 
 def test_exit_through_the_api(api: Any) -> None:
     h = factories.household(status="not_exited")
+    run_id = candidate_run(h, "exit")
     secretary, cadre, officer = api("village_secretary"), api("cadre"), api("township_officer")
     assert Client().get("/api/procedures").status_code == 401
     with on(TODAY):
-        refused = post(cadre, "/api/procedures", {"kind": "exit", "household_id": h.pk})
+        refused = post(
+            cadre, "/api/procedures", {"kind": "exit", "household_id": h.pk, "run_id": run_id}
+        )
         assert refused.status_code == 403
         outside = post(
-            api("other_secretary"), "/api/procedures", {"kind": "exit", "household_id": h.pk}
+            api("other_secretary"),
+            "/api/procedures",
+            {"kind": "exit", "household_id": h.pk, "run_id": run_id},
         )
         assert outside.status_code == 404
         opened = post(
-            secretary, "/api/procedures", {"kind": "exit", "household_id": h.pk, "note": "稳定增收"}
+            secretary,
+            "/api/procedures",
+            {"kind": "exit", "household_id": h.pk, "note": "稳定增收", "run_id": run_id},
         )
         assert opened.status_code == 201, opened.content
         pid = opened.json()["id"]

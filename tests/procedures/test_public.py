@@ -13,6 +13,7 @@ from fupin.procedures import services
 from fupin.procedures.models import Objection
 from fupin.registry.models import Household, Member
 from tests import factories
+from tests.procedures.helpers import candidate_run
 from tests.procedures.test_services import TODAY, on, open_identification, walk
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +92,10 @@ def test_a_notice_page_lists_a_village_batch(users: dict[str, Any]) -> None:
     households = [factories.household(status="not_exited") for _ in range(3)]
     procedures = []
     for h in households:
+        run_id = candidate_run(h, "exit")
         with on(TODAY):
             p = services.procedure_open(
-                actor=users["village_secretary"], kind="exit", household_id=h.pk
+                actor=users["village_secretary"], kind="exit", household_id=h.pk, run_id=run_id
             )
         procedures.append(walk(users, p, "agreement_signed", TODAY))
     with on(TODAY):

@@ -20,6 +20,7 @@ from fupin.procedures.models import Objection, Procedure, ProcedureStep
 from fupin.procedures.workdays import period_end
 from fupin.registry.models import Household, HouseholdChange
 from tests import factories
+from tests.procedures.helpers import candidate_run, evaluated
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 1)  # a Monday; no holiday in the following weeks
@@ -105,6 +106,8 @@ def test_every_step_is_refused_for_roles_that_do_not_own_it(
             status=status, exited_year=2019 if status in ("exited", "monitored") else None
         )
         subject = {"household_id": h.pk}
+        if kind in services.RUN_CANDIDATES:
+            subject["run_id"] = candidate_run(h, kind)
     first = definition.steps[0]
     for role in ("auditor", "other_secretary", "outsider", *ACTORS):
         if role in first.roles:
@@ -263,9 +266,10 @@ def test_a_village_batch_notice(users: dict[str, Any]) -> None:
     procedures = []
     for _ in range(3):
         h = factories.household(status="not_exited")
+        run_id = candidate_run(h, "exit")
         with on(TODAY):
             p = services.procedure_open(
-                actor=users["village_secretary"], kind="exit", household_id=h.pk
+                actor=users["village_secretary"], kind="exit", household_id=h.pk, run_id=run_id
             )
         procedures.append(walk(users, p, "agreement_signed", TODAY))
     with on(TODAY):
@@ -287,13 +291,14 @@ def test_a_village_batch_notice(users: dict[str, Any]) -> None:
     other = factories.household(
         status="not_exited", area_code=factories.OTHER_VILLAGE_SAME_TOWNSHIP
     )
-    with on(TODAY):
-        p1 = services.procedure_open(actor=None, kind="exit", household_id=other.pk)
-    p1 = walk_system(p1, "agreement_signed")
     p2h = factories.household(status="not_exited")
+    run_id = evaluated(high=[other, p2h])
+    with on(TODAY):
+        p1 = services.procedure_open(actor=None, kind="exit", household_id=other.pk, run_id=run_id)
+    p1 = walk_system(p1, "agreement_signed")
     with on(TODAY):
         p2 = walk_system(
-            services.procedure_open(actor=None, kind="exit", household_id=p2h.pk),
+            services.procedure_open(actor=None, kind="exit", household_id=p2h.pk, run_id=run_id),
             "agreement_signed",
         )
         with pytest.raises(InvalidInput, match="同一个村"):
@@ -313,8 +318,11 @@ def walk_system(procedure: Procedure, until: str) -> Procedure:
 
 def test_monitoring_has_a_deadline_in_working_days(users: dict[str, Any]) -> None:
     h = factories.household(status="exited", exited_year=2019)
+    run_id = candidate_run(h, "monitoring")
     with on(dt.date(2026, 9, 28)):
-        p = services.procedure_open(actor=users["cadre"], kind="monitoring", household_id=h.pk)
+        p = services.procedure_open(
+            actor=users["cadre"], kind="monitoring", household_id=h.pk, run_id=run_id
+        )
     # 20 working days from Monday 28 September across the National Day holiday
     assert p.due_on == period_end(dt.date(2026, 9, 28), 20, "working").ends_on
     assert p.due_on > dt.date(2026, 9, 28) + dt.timedelta(days=27)
@@ -328,7 +336,8 @@ def test_a_crash_in_the_last_step_leaves_the_procedure_where_it_was(
     with (
         on(TODAY + dt.timedelta(days=40)),
         mock.patch(
-            "fupin.procedures.services.household_update", side_effect=RuntimeError("power cut")
+            "fupin.procedures.services.household_status_by_procedure",
+            side_effect=RuntimeError("power cut"),
         ),
         pytest.raises(RuntimeError),
     ):

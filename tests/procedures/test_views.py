@@ -12,6 +12,7 @@ from fupin.procedures import services
 from fupin.procedures.models import Objection, Procedure
 from fupin.registry.models import Household
 from tests import factories
+from tests.procedures.helpers import candidate_run
 from tests.procedures.test_services import TODAY, on, open_identification, walk
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +83,19 @@ def test_open_from_the_household_page(client_for: Any, users: dict[str, Any]) ->
     h = factories.household(status="not_exited")
     secretary = client_for("village_secretary")
     with on(TODAY):
+        refused = secretary.post(f"/procedures/open/{h.pk}/", {"kind": "exit", "note": "收入稳定"})
+        assert refused.status_code == 400 and "评估批次" in refused.content.decode()
+    run_id = candidate_run(h, "exit")
+    with on(TODAY):
         form = secretary.get(f"/procedures/open/{h.pk}/")
         assert form.status_code == 200 and "贫困户退出" in form.content.decode()
-        done = secretary.post(f"/procedures/open/{h.pk}/", {"kind": "exit", "note": "收入稳定"})
+        assert f'value="{run_id}"' in form.content.decode()  # the latest run, proposed
+        done = secretary.post(
+            f"/procedures/open/{h.pk}/", {"kind": "exit", "note": "收入稳定", "run": run_id}
+        )
     assert done.status_code == 302
-    assert Procedure.objects.get(household=h).kind == "exit"
+    procedure = Procedure.objects.get(household=h)
+    assert (procedure.kind, procedure.source) == ("exit", f"policy_run:{run_id}")
     assert client_for("auditor").get(f"/procedures/open/{h.pk}/").status_code == 403
 
 
@@ -94,9 +103,10 @@ def test_a_village_batch_through_the_web(client_for: Any, users: dict[str, Any])
     procedures = []
     for _ in range(3):
         h = factories.household(status="not_exited")
+        run_id = candidate_run(h, "exit")
         with on(TODAY):
             p = services.procedure_open(
-                actor=users["village_secretary"], kind="exit", household_id=h.pk
+                actor=users["village_secretary"], kind="exit", household_id=h.pk, run_id=run_id
             )
         procedures.append(p)
     ids = ",".join(str(p.pk) for p in procedures)
@@ -129,8 +139,11 @@ def test_overdue_lists_procedures_past_their_time_limit(
     client_for: Any, users: dict[str, Any]
 ) -> None:
     h = factories.household(status="exited", exited_year=2019)
+    run_id = candidate_run(h, "monitoring")
     with on(TODAY):
-        p = services.procedure_open(actor=users["cadre"], kind="monitoring", household_id=h.pk)
+        p = services.procedure_open(
+            actor=users["cadre"], kind="monitoring", household_id=h.pk, run_id=run_id
+        )
     with on(p.due_on + dt.timedelta(days=1)):
         page = client_for("county_admin").get("/procedures/overdue/").content.decode()
     assert h.number in page and "业州镇" in page
@@ -187,7 +200,7 @@ def test_exits_opened_from_a_runs_candidates(client_for: Any, users: dict[str, A
     exited = factories.household(status="exited", exited_year=2019)
     for h, wage in ((ready, "9000"), (poor, "5000"), (exited, "9000")):
         income_record_set(
-            actor=None, household_id=h.pk, year=2025, data={"wage": wage, "household_size": 2}
+            actor=None, household_id=h.pk, year=2026, data={"wage": wage, "household_size": 2}
         )
     run = policy_services.evaluation_run_create(actor=None, area_code="422822000000", year=2026)
     policy_services.evaluation_run_execute(run_id=run.pk)

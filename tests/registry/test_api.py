@@ -471,7 +471,6 @@ def test_create_household(api: Any, users: dict[str, Any]) -> None:
             "main_cause": "lack_funds",
             "other_causes": ["illness"],
             "phone": "13800001111",
-            "identified_year": 2016,
             "members": members,
             "reason": "识别",
         },
@@ -482,6 +481,7 @@ def test_create_household(api: Any, users: dict[str, Any]) -> None:
     household = Household.objects.get(number="JS0001")
     assert body["id"] == household.pk
     assert body["version"] == 1
+    assert (household.status, household.identified_year) == ("unregistered", None)
     assert body["other_causes_labels"] == ["因病"]
     assert body["phone"] == "138****1111"  # the secretary may not see it unmasked
     assert [m["name"] for m in body["members"]] == ["陈一", "刘二"]

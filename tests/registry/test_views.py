@@ -283,12 +283,14 @@ def test_edit_saves_and_history_shows_it(
     client = client_for("township_officer")
     response = client.post(
         url_for("household_edit", household),
-        household_post(household, phone="13912345678", status="monitored", reason="电话号码更换"),
+        household_post(
+            household, phone="13912345678", main_cause="lack_funds", reason="电话号码更换"
+        ),
     )
     assert response.status_code == 302
     household.refresh_from_db()
     assert household.phone == "13912345678"
-    assert household.status == "monitored"
+    assert household.main_cause == "lack_funds"
     change = HouseholdChange.objects.get(household=household, action="update")
     assert change.actor == users["township_officer"]
     assert change.reason == "电话号码更换"
@@ -297,7 +299,7 @@ def test_edit_saves_and_history_shows_it(
     history = body[body.index('id="history"') :]
     assert "修改户信息" in history
     assert "13912345678" in history
-    assert "未脱贫" in history and "监测户" in history
+    assert "因病" in history and "缺资金" in history
     assert "电话号码更换" in history
 
 

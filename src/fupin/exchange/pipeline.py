@@ -87,19 +87,17 @@ def import_files(
         ignored_headers=ignored,
         dry_run=dry_run,
     )
-    if outcome.errors or dry_run:
-        if not outcome.errors:
-            existing = int(checked.households["existing_id"].is_not_null().sum())
-            outcome.households_created = checked.households.height - existing
-            outcome.households_updated = existing
-            outcome.members_created = int(checked.members["existing_member_id"].is_null().sum())
+    if outcome.errors:
         return outcome
+    # A dry run goes through the write's own computation, writing nothing: its counts
+    # are the import's.
     counts = write(
         checked,
         actor=actor,
         reason=reason,
         channel=channel,
-        progress=lambda done, total: report("write", done, total),
+        progress=None if dry_run else lambda done, total: report("write", done, total),
+        dry_run=dry_run,
     )
     outcome.households_created = counts.households_created
     outcome.households_updated = counts.households_updated

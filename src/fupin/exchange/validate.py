@@ -67,6 +67,10 @@ class Validation:
 # --- expressions ------------------------------------------------------------------------
 
 
+# C0 control characters but tab, line feed and carriage return (a cell may hold lines).
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
 def _text(header: str) -> pl.Expr:
     """The cell, normalised (once per sheet, in place, by ``_normalise``)."""
     return pl.col(header)
@@ -238,7 +242,14 @@ class _Errors:
             for header in found["header"].unique().to_list():
                 rows = found.filter(pl.col("header") == header).select(ROW).unique()
                 cells.append(
-                    frame.select(ROW, pl.col(header).fill_null("").alias("value"))
+                    # a control character is shown as U+FFFD: reports and jobs store it
+                    frame.select(
+                        ROW,
+                        pl.col(header)
+                        .fill_null("")
+                        .str.replace_all(CONTROL, "\ufffd")
+                        .alias("value"),
+                    )
                     .join(rows, on=ROW, how="semi")
                     .with_columns(pl.lit(header).alias("header"))
                 )
@@ -615,6 +626,14 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
     raw.households, raw.members = pl.DataFrame(), pl.DataFrame()
     _check_kinds(errors, H, hh, layout.HOUSEHOLD_COLUMNS)
     _check_kinds(errors, M, mm, layout.MEMBER_COLUMNS)
+    # A NUL (or another control character) is nothing anyone types: PostgreSQL cannot
+    # store it, and the history's JSON would carry it. Refused as the cell's error.
+    for sheet, frame, headers in ((H, hh, layout.HOUSEHOLD_HEADERS),
+                                  (M, mm, layout.MEMBER_HEADERS)):  # fmt: skip
+        for header in headers:
+            if header in frame.columns and frame.schema[header] == pl.String:
+                errors.where(sheet, frame, header, pl.col(header).str.contains(CONTROL),
+                             _("含有不可见的控制字符（如 NUL），请删除后重新导入"))  # fmt: skip
 
     # 其他致贫原因: known causes, at most two, not the main one, no repeats.
     cause_map = layout.enum_values(choices.Cause)
@@ -826,9 +845,20 @@ def validate(raw: RawTables, *, actor: Any, create_areas: bool) -> Validation:
         (pl.col("holder_number") != pl.col("household_number"))
         | (pl.col("holder_code").str.slice(0, 6) != pl.col("county"))
     )
+    # A household outside the actor's areas is not named: its number would say where
+    # (and that) the person lives.
+    if actor is None:
+        visible: pl.Expr = pl.lit(True)
+    else:
+        visible = pl.any_horizontal(
+            pl.lit(False),
+            *(pl.col("holder_code").str.starts_with(p) for p in scope_for(actor).prefixes),
+        )
     errors.add(M, mm, "证件号码",
-               pl.when(id_ok & elsewhere).then(
-                   pl.format(_("此人已在另一有效户（户编号{}）中登记，一人只能在一户"), pl.col("holder_number"))))  # fmt: skip
+               pl.when(id_ok & elsewhere & visible).then(
+                   pl.format(_("此人已在另一有效户（户编号{}）中登记，一人只能在一户"), pl.col("holder_number")))
+               .when(id_ok & elsewhere).then(
+                   pl.lit(_("此人已在您管辖范围以外的另一有效户中登记，一人只能在一户"))))  # fmt: skip
     mm = mm.join(
         existing_m.select(pl.col("household_id").alias("existing_id"), "id_number",
                           pl.col("id").alias("existing_member_id")),

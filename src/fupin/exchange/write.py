@@ -197,9 +197,11 @@ def _write_chunk(
     actor_id: int | None,
     reason: str,
     step: Callable[[int], None],
+    dry_run: bool = False,
 ) -> list[int]:
     """Write one slice of households with their members; returns the ids of the
-    households that got history rows."""
+    households that got history rows. A dry run computes the same differences and
+    counts and writes nothing (new rows get stand-in ids)."""
     # Households: new ones, and the existing ones with their stored values beside.
     h_fields = [f for f, _d in HOUSEHOLD_VALUES]
     new_h = _with_defaults(hh.filter(pl.col("existing_id").is_null()), HOUSEHOLD_VALUES, False)
@@ -212,9 +214,10 @@ def _write_chunk(
         HOUSEHOLD_VALUES,
         True,
     )
-    ids = allocate_ids(Household, new_h.height)
+    ids = _new_ids(Household, new_h.height, dry_run)
     new_h = new_h.with_columns(pl.Series("id", ids, dtype=pl.Int64))
-    bulk_insert_frame(
+    _insert(
+        dry_run,
         Household,
         ["id", *[f.removesuffix("_id") if f == "area_id" else f for f in h_fields],
          "is_active", "version", "created_at", "updated_at"],
@@ -284,15 +287,17 @@ def _write_chunk(
         .alias("_inc_changes")
     )
     new_inc = inc.filter(pl.col("income_id").is_null())
-    bulk_insert_frame(
+    _insert(
+        dry_run,
         IncomeRecord,
         ["household", "year", *INCOME_FIELDS, "household_size", "version"],
         new_inc.with_columns(pl.lit(1).alias("_v"))
         .select(["household_id", "year", *INCOME_FIELDS, "household_size", "_v"]),
     )  # fmt: skip
     upd_inc = inc.filter(pl.col("income_id").is_not_null() & pl.col("_inc_changed"))
-    _update_from(IncomeRecord, upd_inc.rename({"income_id": "id"}).drop("household_id"),
-                 [*INCOME_FIELDS, "household_size"], bump=True)  # fmt: skip
+    if not dry_run:
+        _update_from(IncomeRecord, upd_inc.rename({"income_id": "id"}).drop("household_id"),
+                     [*INCOME_FIELDS, "household_size"], bump=True)  # fmt: skip
 
     # Household history rows (fields, and the income of the year when it changed).
     inc_changes = inc.filter(pl.col("_inc_changed")).select("household_id", "_inc_changes")
@@ -314,8 +319,9 @@ def _write_chunk(
         ).str.replace(r"^\{,", "{").str.replace(r",\}$", "}").alias("changes")
     )  # fmt: skip
     upd_h = changed_h.filter(pl.col("_changed")).rename({"existing_id": "id"})
-    _update_from(Household, upd_h.with_columns(_causes_json("other_causes")),
-                 [f for f in h_fields], bump=True)  # fmt: skip
+    if not dry_run:
+        _update_from(Household, upd_h.with_columns(_causes_json("other_causes")),
+                     [f for f in h_fields], bump=True)  # fmt: skip
     touched = set(h_history["household_id"].to_list())
     updated = cur_h.filter(pl.col("existing_id").is_in(list(touched))).height
     counts.households_updated += updated
@@ -349,7 +355,7 @@ def _write_chunk(
         pl.Series("name_pinyin", [k[0] for k in keys], dtype=pl.String),
         pl.Series("name_initials", [k[1] for k in keys], dtype=pl.String),
     )
-    if removed.height:
+    if removed.height and not dry_run:
         _update_from(
             Member,
             removed.select("id", pl.lit(False).alias("is_active")),
@@ -357,7 +363,7 @@ def _write_chunk(
             bump=True,
         )
     upd_m = cur_m.filter(pl.col("_changed")).rename({"existing_member_id": "id"})
-    if upd_m.height:
+    if upd_m.height and not dry_run:
         # Names changed: new search keys.
         upd_keys = [name_search_keys(n) for n in upd_m["name"]]
         upd_m = upd_m.with_columns(
@@ -386,9 +392,10 @@ def _write_chunk(
     step(cur_m.height)
     new_m = new_m.join(names, on="name", how="left").with_columns(
         pl.col("id_number").str.reverse().alias("id_reversed"),
-        pl.Series("id", allocate_ids(Member, new_m.height), dtype=pl.Int64),
+        pl.Series("id", _new_ids(Member, new_m.height, dry_run), dtype=pl.Int64),
     )
-    bulk_insert_frame(
+    _insert(
+        dry_run,
         Member,
         ["id", *[f.removesuffix("_id") if f == "household_id" else f for f in m_fields],
          "name_pinyin", "name_initials", "id_reversed", "is_active", "version",
@@ -443,7 +450,8 @@ def _write_chunk(
         h_history.select("household_id", pl.lit(None, dtype=pl.Int64).alias("member_id"), "changes"),
         m_history,
     ])  # fmt: skip
-    bulk_insert_frame(
+    _insert(
+        dry_run,
         HouseholdChange,
         ["household", "member", "at", "actor", "action", "changes", "reason"],
         history.with_columns(pl.lit(now).alias("_at"), pl.lit(actor_id, dtype=pl.Int64).alias("_actor"),
@@ -452,6 +460,20 @@ def _write_chunk(
         .select(["household_id", "member_id", "_at", "_actor", "_action", "changes", "_reason"]),
     )  # fmt: skip
     return [int(i) for i in history["household_id"].unique().to_list()]
+
+
+def _new_ids(model: Any, n: int, dry_run: bool) -> list[int]:
+    # a dry run allocates nothing: stand-in ids that no stored row has
+    return list(range(-1, -n - 1, -1)) if dry_run else allocate_ids(model, n)
+
+
+def _insert(dry_run: bool, model: Any, columns: list[str], frame: pl.DataFrame,
+            step: Callable[[int], None] | None = None) -> None:  # fmt: skip
+    if dry_run:
+        if step:
+            step(frame.height)
+        return
+    bulk_insert_frame(model, columns, frame, step)
 
 
 @contextmanager
@@ -487,7 +509,13 @@ def write(
     reason: str,
     channel: str,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> WriteCounts:
+    """Write the file, or with ``dry_run`` count what writing it would do: one
+    computation for both, so a dry run's counts are the import's."""
+    if dry_run:
+        return _write(v, actor=actor, reason=reason, channel=channel, progress=progress,
+                      dry_run=True)  # fmt: skip
     with _bulk_session():
         return _write(v, actor=actor, reason=reason, channel=channel, progress=progress)
 
@@ -499,6 +527,7 @@ def _write(
     reason: str,
     channel: str,
     progress: Progress | None,
+    dry_run: bool = False,
 ) -> WriteCounts:
     counts = WriteCounts()
     # In the database's own form (text on SQLite): no per-row adaptation of datetimes.
@@ -516,7 +545,7 @@ def _write(
 
     with transaction.atomic():
         step(0)
-        if v.new_areas:
+        if v.new_areas and not dry_run:
             areas_load(actor=actor, rows=v.new_areas, channel=channel)
             found = registry_areas(hh.filter(pl.col("area_id").is_null())["area_code"].to_list())
             hh = hh.join(found.select(pl.col("code").alias("area_code"), pl.col("id").alias("_new_area")),
@@ -536,11 +565,12 @@ def _write(
                 v.existing_members.filter(pl.col("household_id").is_in(known)),
                 v.existing_incomes.filter(pl.col("household_id").is_in(known)),
                 counts=counts, now=now, actor_id=actor_id, reason=reason, step=step,
+                dry_run=dry_run,
             )  # fmt: skip
         affected.sort()
         h_fields = [f for f, _d in HOUSEHOLD_VALUES]
         m_fields = [f for f, _d in MEMBER_VALUES]
-        if affected:
+        if affected and not dry_run:
             audit_write(
                 actor=actor,
                 action="registry.import",

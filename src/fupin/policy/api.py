@@ -290,7 +290,8 @@ def _version_out(version: Any) -> dict[str, Any]:
     }
 
 
-def _run_out(run: EvaluationRun) -> dict[str, Any]:
+def _run_out(run: EvaluationRun, scope: Scope | None = None) -> dict[str, Any]:
+    """A run; its totals those of the part the caller sees (``scope``), as on the page."""
     return {
         "id": run.pk,
         "year": run.year,
@@ -303,7 +304,7 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
         "seconds": run.seconds,
         "standards": run.standards,
         "params": run.params,
-        "summary": run.summary,
+        "summary": run.summary if scope is None else selectors.run_summary(scope=scope, run=run),
         "progress": services.progress_read(run.pk)
         if run.status in (EvaluationRun.Status.QUEUED, EvaluationRun.Status.RUNNING)
         else None,
@@ -423,7 +424,8 @@ def standard_save(request: HttpRequest, payload: StandardIn) -> Any:
 
 @router.get("/policy/runs", response=list[RunOut])
 def runs_list(request: HttpRequest, query: Query[RunsQuery]) -> list[dict[str, Any]]:
-    return [_run_out(r) for r in selectors.run_list(scope=_scope(request))[: query.limit]]
+    scope = _scope(request)
+    return [_run_out(r, scope) for r in selectors.run_list(scope=scope)[: query.limit]]
 
 
 @router.post("/policy/runs", response={202: RunOut, codes_4xx: ErrorOut})
@@ -437,7 +439,8 @@ def run_create(request: HttpRequest, payload: RunIn) -> Any:
 
 @router.get("/policy/runs/{run_id}", response={200: RunOut, codes_4xx: ErrorOut})
 def run_detail(request: HttpRequest, run_id: int) -> Any:
-    return _run_out(selectors.run_get(scope=_scope(request), run_id=run_id))
+    scope = _scope(request)
+    return _run_out(selectors.run_get(scope=scope, run_id=run_id), scope)
 
 
 @router.post("/policy/runs/{run_id}/retry", response={202: RunOut, codes_4xx: ErrorOut})

@@ -67,6 +67,7 @@ CATEGORIES = ("unstable", "marginal", "hardship")
 
 OUT_OF_SCHOOL = "非在校生"
 POOR_STATUSES = ("not_exited", "returned")
+POOR_SQL = "('not_exited', 'returned')"
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,12 @@ def age_reference(year: int, params: dict[str, Any]) -> dt.date:
     return dt.date(year, month, day)
 
 
-def income_year(year: int, params: dict[str, Any]) -> int:
-    return year + int(params["income_year_offset"])
+def income_year(year: int, params: dict[str, Any], *, for_exit: bool) -> int:
+    """The income year judged: for exit (a registered poor household) the year being
+    judged; for identification and monitoring (everyone else) the year before, by default.
+    Runs stored before the two were separate judged both with ``income_year_offset``."""
+    key = "exit_income_year_offset" if for_exit else "identification_income_year_offset"
+    return year + int(params.get(key, params.get("income_year_offset", -1)))
 
 
 def hardship_window(as_of: dt.date, params: dict[str, Any]) -> tuple[dt.date, dt.date]:
@@ -224,11 +229,21 @@ def verdicts_sql(
     run_id: int, year: int, as_of: dt.date, part: Part, *, most_of_table: bool = True
 ) -> tuple[str, list[Any]]:
     p = part.params
-    iy = income_year(year, p)
+    exit_year = income_year(year, p, for_exit=True)
+    other_year = income_year(year, p, for_exit=False)
     first, last = hardship_window(as_of, p)
     base_args: list[Any] = []
     danger = _in_list(list(p["dangerous_grades"]), base_args)
-    base_args.extend([iy, iy])
+    if exit_year == other_year:
+        income_on = "i.year = %s"
+        base_args.append(exit_year)
+    else:
+        # registered poor households are judged for exit, the others for identification
+        # and monitoring: each reads its own year (one row per household all the same)
+        income_on = f"i.year = CASE WHEN h.status IN {POOR_SQL} THEN %s ELSE %s END"
+        base_args.extend([exit_year, other_year])
+    # rigid expenses count only for monitoring: the identification year
+    base_args.append(other_year)
     if connection.vendor == "sqlite":
         # One look-up per household in the partial index member_active_household (no
         # table rows read); SQLite would otherwise sort every member to group them.
@@ -257,7 +272,7 @@ def verdicts_sql(
     fence = optimisation_fence()
     base = f"""
         SELECT h.id AS household_id, h.area_code AS area_code, h.danger_grade AS danger_grade,
-          CASE WHEN h.status IN ('not_exited', 'returned') THEN {G_POOR}
+          CASE WHEN h.status IN {POOR_SQL} THEN {G_POOR}
                WHEN h.status = 'exited' OR (h.status IN ('monitored', 'risk_cleared')
                     AND h.exited_year IS NOT NULL) THEN {G_EXITED}
                ELSE {G_OTHER} END AS status_group,
@@ -273,7 +288,7 @@ def verdicts_sql(
             + (CASE WHEN ev.household_id IS NULL THEN 0 ELSE {F_HARDSHIP} END)
             + (CASE WHEN i.id IS NULL THEN {F_NO_INCOME} ELSE 0 END) AS facts
         FROM registry_household h
-        LEFT JOIN registry_incomerecord i ON i.household_id = h.id AND i.year = %s
+        LEFT JOIN registry_incomerecord i ON i.household_id = h.id AND {income_on}
         LEFT JOIN registry_householdexpense e ON e.household_id = h.id AND e.year = %s
         {people_join}
         LEFT JOIN (

@@ -68,9 +68,20 @@ PARAMS: tuple[Param, ...] = (
         Decimal(1_000_000),
         what_if=True,
     ),
+    # POLICY.md §2, §4: identification (and monitoring, §5) reads the 12 months before;
+    # exit the year being judged (a 2020 exit compares 2020 income with 4,000 元).
     Param(
-        "income_year_offset",
-        gettext_lazy("收入年度（相对评估年度）"),
+        "identification_income_year_offset",
+        gettext_lazy("识别、监测收入年度（相对评估年度）"),
+        G_HOUSEHOLD,
+        "int",
+        gettext_lazy("年"),
+        Decimal(-2),
+        Decimal(0),
+    ),
+    Param(
+        "exit_income_year_offset",
+        gettext_lazy("退出收入年度（相对评估年度）"),
         G_HOUSEHOLD,
         "int",
         gettext_lazy("年"),
@@ -688,7 +699,8 @@ BY_KEY = {p.key: p for p in PARAMS}
 # figures the document marks; they are data, so a county corrects them in the UI.
 NATIONAL_DEFAULTS: dict[str, Any] = {
     "poverty_line": "4000",
-    "income_year_offset": -1,
+    "identification_income_year_offset": -1,
+    "exit_income_year_offset": 0,
     "require_schooling": True,
     "school_age_min": 6,
     "school_age_max": 15,

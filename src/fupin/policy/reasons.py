@@ -87,7 +87,9 @@ def household_reasons(
     if fails & engine.C_INCOME:
         if verdict.per_capita is None:
             text = _("无 %(year)s 年收入记录，不能判定收入达标") % {
-                "year": engine.income_year(year, params)
+                "year": engine.income_year(
+                    year, params, for_exit=verdict.status_group == engine.G_POOR
+                )
             }
         elif Decimal(verdict.per_capita) < Decimal(line):
             text = _("人均纯收入 %(value)s 元 低于标准 %(limit)s 元") % {

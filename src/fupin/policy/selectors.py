@@ -112,6 +112,56 @@ def view_prefixes(scope: Scope, run: EvaluationRun) -> list[str]:
     return sorted(set(out))
 
 
+SUMMARY_FIELDS = (
+    "households",
+    "people",
+    "poor_households",
+    "poor_people",
+    "remaining_poor_people",
+    "meets_exit",
+    "exit_candidates",
+    "failing_exited",
+)
+# A run's area rows stop at the county: a wider view is summed from its counties.
+ROW_LEVEL_BY_PREFIX = {
+    2: Area.Level.COUNTY,
+    4: Area.Level.COUNTY,
+    6: Area.Level.COUNTY,
+    9: Area.Level.TOWNSHIP,
+    12: Area.Level.VILLAGE,
+}
+
+
+def run_summary(*, scope: Scope, run: EvaluationRun) -> dict[str, Any]:
+    """The run's totals, or — for an actor who sees only part of the run — the totals of
+    that part, summed from its area rows (the page and the API show the same)."""
+    view = view_prefixes(scope, run)
+    if view == [run.scope_prefix] or run.status != EvaluationRun.Status.DONE:
+        return dict(run.summary)
+    out: dict[str, Any] = {key: 0 for key in SUMMARY_FIELDS}
+    for name, _bit in engine.CLAUSES:
+        out[f"clause_{name}"] = 0
+    for c in engine.CATEGORIES:
+        out[f"category_{c}"] = 0
+    for prefix in view:
+        level = ROW_LEVEL_BY_PREFIX.get(len(prefix))
+        if level is None:
+            continue
+        for row in run_areas(scope=scope, run=run, parent=prefix, level=level):
+            for key in SUMMARY_FIELDS:
+                out[key] += getattr(row, key)
+            for name, count in row.clause_counts.items():
+                out[f"clause_{name}"] = out.get(f"clause_{name}", 0) + int(count)
+            for c, count in row.category_counts.items():
+                out[f"category_{c}"] = out.get(f"category_{c}", 0) + int(count)
+    villages = run_areas(scope=scope, run=run, level=Area.Level.VILLAGE)
+    out["villages"] = len(villages)
+    out["villages_passing"] = sum(1 for v in villages if v.verdict == AreaResult.Verdict.PASS)
+    if "as_of" in run.summary:
+        out["as_of"] = run.summary["as_of"]
+    return out
+
+
 def latest_run(*, scope: Scope, prefix: str, year: int | None = None) -> EvaluationRun | None:
     """The newest finished run whose scope contains ``prefix``."""
     wider = [prefix[:n] for n in (2, 4, 6, 9, 12) if n <= len(prefix)]

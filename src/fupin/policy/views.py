@@ -87,14 +87,6 @@ LEVEL_ORDER = (
     Area.Level.TOWNSHIP,
     Area.Level.VILLAGE,
 )
-# A run's area rows stop at the county: a wider view is summed from its counties.
-ROW_LEVEL_BY_PREFIX = {
-    2: Area.Level.COUNTY,
-    4: Area.Level.COUNTY,
-    6: Area.Level.COUNTY,
-    9: Area.Level.TOWNSHIP,
-    12: Area.Level.VILLAGE,
-}
 STALE_SECONDS = 120
 DIFF_LABELS = {
     "total": gettext_lazy("结论变化的户数"),
@@ -319,44 +311,8 @@ def _area_row(result: AreaResult) -> AreaRow:
     )
 
 
-SUMMARY_FIELDS = (
-    "households",
-    "people",
-    "poor_households",
-    "poor_people",
-    "remaining_poor_people",
-    "meets_exit",
-    "exit_candidates",
-    "failing_exited",
-)
-
-
 def _summary(scope: Scope, run: EvaluationRun) -> dict[str, Any]:
-    """The run's totals, or — for an actor who sees only part of the run — the totals of
-    that part, summed from its area rows."""
-    view = selectors.view_prefixes(scope, run)
-    if view == [run.scope_prefix]:
-        return dict(run.summary)
-    out: dict[str, Any] = {key: 0 for key in SUMMARY_FIELDS}
-    for name, _bit in engine.CLAUSES:
-        out[f"clause_{name}"] = 0
-    for c in engine.CATEGORIES:
-        out[f"category_{c}"] = 0
-    for prefix in view:
-        level = ROW_LEVEL_BY_PREFIX.get(len(prefix))
-        if level is None:
-            continue
-        for row in selectors.run_areas(scope=scope, run=run, parent=prefix, level=level):
-            for key in SUMMARY_FIELDS:
-                out[key] += getattr(row, key)
-            for name, count in row.clause_counts.items():
-                out[f"clause_{name}"] = out.get(f"clause_{name}", 0) + int(count)
-            for c, count in row.category_counts.items():
-                out[f"category_{c}"] = out.get(f"category_{c}", 0) + int(count)
-    villages = selectors.run_areas(scope=scope, run=run, level=Area.Level.VILLAGE)
-    out["villages"] = len(villages)
-    out["villages_passing"] = sum(1 for v in villages if v.verdict == AreaResult.Verdict.PASS)
-    return out
+    return selectors.run_summary(scope=scope, run=run)
 
 
 @dataclass

@@ -69,6 +69,13 @@ class OpenIn(Schema):
     household_id: int | None = Field(None, description="for a household's procedure")
     area_code: str = Field("", description="the village, for the village exit")
     note: str = ""
+    run_id: int | None = Field(
+        None,
+        description=(
+            "the evaluation run naming the household as a candidate: required for exit, "
+            "monitoring and risk_clearing (400 run_required / not_a_candidate otherwise)"
+        ),
+    )
 
 
 class AdvanceIn(Schema):
@@ -119,6 +126,14 @@ class ObjectionOut(Schema):
 
 
 class ResolveIn(Schema):
+    upheld: bool
+    finding: str
+
+
+class ObjectionsResolveIn(Schema):
+    objection_ids: list[int] = Field(
+        min_length=1, description="open objections to the same household on the same notice"
+    )
     upheld: bool
     finding: str
 
@@ -240,6 +255,7 @@ def procedure_open(request: HttpRequest, payload: OpenIn) -> Any:
         household_id=payload.household_id,
         area_code=payload.area_code,
         note=payload.note,
+        run_id=payload.run_id,
         channel=CHANNEL,
     )
     return Status(201, _procedure_out(p, with_steps=True))
@@ -323,3 +339,25 @@ def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveI
             channel=CHANNEL,
         )
     )
+
+
+@router.post("/objections/resolve", response={200: list[ObjectionOut], codes_4xx: ErrorOut})
+def objections_resolve(request: HttpRequest, payload: ObjectionsResolveIn) -> Any:
+    """One finding for several objections (ones that repeat one another): all or none."""
+    procedure_ids = set(
+        Objection.objects.filter(pk__in=payload.objection_ids).values_list(
+            "procedure_id", flat=True
+        )
+    )
+    for procedure_id in procedure_ids:
+        _get(request, procedure_id)
+    return [
+        _objection_out(o)
+        for o in services.objections_resolve(
+            actor=_actor(request),
+            objection_ids=payload.objection_ids,
+            upheld=payload.upheld,
+            finding=payload.finding,
+            channel=CHANNEL,
+        )
+    ]

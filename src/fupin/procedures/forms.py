@@ -21,6 +21,12 @@ class PublicObjectionForm(forms.Form):
 
 class OpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("程序"))
+    run = forms.IntegerField(
+        label=_("评估批次编号"),
+        required=False,
+        min_value=1,
+        help_text=_("退出、监测对象识别和风险消除只能为该批次的候选户开始；默认为最新批次"),
+    )
     note = forms.CharField(
         label=_("说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -59,6 +65,23 @@ class ResolveForm(forms.Form):
     finding = forms.CharField(
         label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ResolveGroupForm(forms.Form):
+    """One finding for objections that repeat one another."""
+
+    ids = forms.CharField(widget=forms.HiddenInput)  # comma-separated objection ids
+    upheld = forms.ChoiceField(
+        label=_("核查结论"),
+        choices=[("0", _("异议不成立")), ("1", _("异议成立，退回重新评议"))],
+        widget=forms.RadioSelect,
+    )
+    finding = forms.CharField(
+        label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def id_list(self) -> list[int]:
+        return [int(p) for p in self.cleaned_data["ids"].split(",") if p.strip().isdigit()]
 
 
 class CancelForm(forms.Form):

@@ -109,6 +109,9 @@ class Objection(models.Model):
     name = models.CharField(_("姓名"), max_length=64, blank=True)
     contact = models.CharField(_("联系方式"), max_length=64, blank=True)
     text = models.TextField(_("异议内容"))
+    # The public page's visitor: a keyed hash of the client address and a cookie, never
+    # the address itself; it bounds how many objections one visitor raises a day.
+    visitor = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     raised_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
@@ -122,7 +125,10 @@ class Objection(models.Model):
 
     class Meta:
         verbose_name = _("异议")
-        indexes = [models.Index(fields=["procedure", "status"], name="objection_procedure")]
+        indexes = [
+            models.Index(fields=["procedure", "status"], name="objection_procedure"),
+            models.Index(fields=["visitor", "raised_at"], name="objection_visitor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.procedure_id} {self.status}"

@@ -6,9 +6,13 @@ completed step, nothing half-done), records the step and writes an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +31,7 @@ from fupin.procedures.definitions import DEFINITIONS, VILLAGE, Definition, Step
 from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
 from fupin.procedures.workdays import period_end
 from fupin.registry.models import Household
-from fupin.registry.services import household_update
+from fupin.registry.services import household_status_by_procedure
 
 State = Procedure.State
 # Ending a procedure without its outcome is for the township or the county.
@@ -106,6 +110,77 @@ def _locked(procedure_id: int, version: int | None) -> Procedure:
     return procedure
 
 
+# Household procedures that open only for a candidate of an evaluation run (the run is
+# recorded as the procedure's source): what the run must have found of the household.
+RUN_CANDIDATES: dict[str, Any] = {
+    # a registered poor household meeting the exit standard
+    "exit": gettext_lazy("在评估批次 %(run)s 中未达到退出标准（不是退出候选户）"),
+    # a household in a monitoring category (unstable, marginal, sudden hardship)
+    "monitoring": gettext_lazy("在评估批次 %(run)s 中不属于监测对象类别"),
+    # no monitoring risk left and 两不愁三保障 met
+    "risk_clearing": gettext_lazy("在评估批次 %(run)s 中仍有风险或未达到两不愁三保障"),
+}
+
+
+def _is_candidate(kind: str, verdict: Any) -> bool:
+    from fupin.policy import engine as policy_engine
+
+    if verdict is None:
+        return False
+    if kind == "exit":
+        return bool(verdict.status_group == policy_engine.G_POOR and verdict.exit_fails == 0)
+    if kind == "monitoring":
+        return bool(verdict.category)
+    return bool(verdict.risks == 0 and verdict.exit_fails == 0)
+
+
+def latest_run_for(area_code: str) -> Any:
+    """The newest finished evaluation run whose scope holds ``area_code``, or None."""
+    from fupin.policy.models import EvaluationRun
+
+    prefixes = [area_code[:n] for n in (0, 2, 4, 6, 9, 12)]
+    return (
+        EvaluationRun.objects.filter(status=EvaluationRun.Status.DONE, scope_prefix__in=prefixes)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _check_run_candidate(actor: Any, kind: str, household: Household, run_id: int | None) -> str:
+    """The source of a procedure that opens only from a run: the run names the household
+    as a candidate, and no later run covering it says otherwise."""
+    from fupin.policy.models import EvaluationRun, HouseholdVerdict
+
+    definition = DEFINITIONS[kind]
+    if run_id is None:
+        raise InvalidInput(
+            _("“%(kind)s”只能为评估批次中的候选户开始，请填写评估批次编号。")
+            % {"kind": definition.label},
+            fields={"run_id": [_("请填写评估批次编号")]},
+            code="run_required",
+        )
+    run = _run_for(actor, run_id)
+    if run.status != EvaluationRun.Status.DONE:
+        raise InvalidInput(
+            _("评估批次 %(run)s 尚未完成。") % {"run": run.pk}, fields={"run_id": [_("批次未完成")]}
+        )
+    judged = [run]
+    latest = latest_run_for(household.area_code)
+    if latest is not None and latest.pk != run.pk and latest.created_at >= run.created_at:
+        judged.append(latest)
+    for each in judged:
+        verdict = HouseholdVerdict.objects.filter(run=each, household_id=household.pk).first()
+        if not _is_candidate(kind, verdict):
+            why = RUN_CANDIDATES[kind] % {"run": each.pk}
+            raise InvalidInput(
+                _("户 %(number)s %(why)s，不能开始“%(kind)s”。")
+                % {"number": household.number, "why": why, "kind": definition.label},
+                fields={"run_id": [str(why)]},
+                code="not_a_candidate",
+            )
+    return f"policy_run:{run.pk}"
+
+
 def procedure_open(
     *,
     actor: Any,
@@ -113,12 +188,15 @@ def procedure_open(
     household_id: int | None = None,
     area_code: str = "",
     note: str = "",
-    source: str = "",
+    run_id: int | None = None,
     channel: str = "web",
 ) -> Procedure:
     """Open a procedure with its first step done (an application, a proposal, a report):
-    a household's, or for the village exit, the village ``area_code``'s."""
+    a household's, or for the village exit, the village ``area_code``'s. An exit, a
+    monitoring or a risk clearing opens only for a candidate of the evaluation run
+    ``run_id``, recorded as its source (RUN_CANDIDATES)."""
     definition = _definition(kind)
+    source = ""
     household: Household | None = None
     if definition.for_village:
         village = Area.objects.filter(code=area_code, level=Area.Level.VILLAGE).first()
@@ -139,6 +217,10 @@ def procedure_open(
             _("状态为“%(status)s”，不能开始“%(kind)s”程序。")
             % {"status": status_label, "kind": definition.label}
         )
+    if household is not None and kind in RUN_CANDIDATES:
+        source = _check_run_candidate(actor, kind, household, run_id)
+    elif run_id is not None:
+        source = f"policy_run:{_run_for(actor, run_id).pk}"
     today = timezone.localdate()
     due_on = None
     if definition.time_limit_param:
@@ -195,22 +277,7 @@ def _apply_outcome(actor: Any, procedure: Procedure, definition: Definition, cha
     if definition.for_village:
         village_poverty_exit(actor=actor, area_code=procedure.area_code, year=year, channel=channel)
         return
-    household = Household.objects.get(pk=procedure.household_id or 0)
-    data: dict[str, Any] = {"status": definition.outcome_status}
-    if definition.kind == "identification" and household.identified_year is None:
-        data["identified_year"] = year
-    if definition.kind == "exit":
-        data["exited_year"] = year
-    household_update(
-        actor=actor,
-        household_id=household.pk,
-        version=household.version,
-        data=data,
-        reason=str(
-            _("%(kind)s程序办结（程序 %(id)s）") % {"kind": definition.label, "id": procedure.pk}
-        ),
-        channel=channel,
-    )
+    household_status_by_procedure(actor=actor, procedure_id=procedure.pk, channel=channel)
 
 
 def procedure_advance(
@@ -345,6 +412,39 @@ def _common_prefix(codes: list[str]) -> str:
     return first[:n]
 
 
+# How many objections one visitor of the public page raises a day (settings may change it).
+PUBLIC_OBJECTIONS_PER_DAY = 5
+
+
+def public_objections_per_day() -> int:
+    return int(getattr(settings, "FUPIN_PUBLIC_OBJECTIONS_PER_DAY", PUBLIC_OBJECTIONS_PER_DAY))
+
+
+def visitor_key(address: str, cookie: str) -> str:
+    """A public visitor as stored: a hash of the client address and the visitor's cookie,
+    keyed by the site's secret so the address cannot be found again by trying them all."""
+    message = f"{address}|{cookie}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def normalised_objection(text: str) -> str:
+    """The text two objections share when they repeat one another: compatibility forms
+    folded, case, spaces and punctuation ignored."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] not in ("P", "Z", "C"))
+
+
+def repeated_objections(objections: Sequence[Objection]) -> list[list[Objection]]:
+    """Groups of open objections that repeat one another — same notice, same household,
+    same normalised text — of two or more, in the order they were raised."""
+    groups: dict[tuple[int, int, str], list[Objection]] = {}
+    for o in sorted(objections, key=lambda o: (o.raised_at, o.pk)):
+        if o.status == Objection.Status.OPEN:
+            key = (o.notice_id, o.procedure_id, normalised_objection(o.text))
+            groups.setdefault(key, []).append(o)
+    return [g for g in groups.values() if len(g) > 1]
+
+
 def objection_raise(
     *,
     notice_id: int,
@@ -354,9 +454,11 @@ def objection_raise(
     contact: str = "",
     actor: Any = None,
     channel: str = "public",
+    visitor: str = "",
 ) -> Objection:
     """Anyone may object to a household on a notice until its procedure moves on: on the
-    public page (no login) or in person, recorded by a cadre."""
+    public page (no login) or in person, recorded by a cadre. A public visitor
+    (``visitor_key``) raises at most ``public_objections_per_day`` a day."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(fields={"text": [_("请写明异议的内容")]})
@@ -375,6 +477,8 @@ def objection_raise(
             raise InvalidInput(_("该户的公示已结束，异议请向乡镇反映。"))
         if timezone.localdate() < notice.starts_on:
             raise InvalidInput(_("公示尚未开始。"))
+        if channel == "public":
+            _check_visitor_limit(visitor)
         objection = Objection.objects.create(
             notice=notice,
             procedure=procedure,
@@ -382,6 +486,7 @@ def objection_raise(
             name=(name or "").strip()[:64],
             contact=(contact or "").strip()[:64],
             text=text,
+            visitor=visitor if channel == "public" else "",
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_write(
@@ -393,6 +498,58 @@ def objection_raise(
             area_code=procedure.area_code,
         )
     return objection
+
+
+def _check_visitor_limit(visitor: str) -> None:
+    limit = public_objections_per_day()
+    # the day as raised_at records it (the server's clock, in the local time zone)
+    start = timezone.localtime(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    # An anonymous visitor without a key is one visitor: the limit still holds.
+    raised = Objection.objects.filter(
+        channel="public", visitor=visitor, raised_at__gte=start
+    ).count()
+    if raised >= limit:
+        raise InvalidInput(
+            _(
+                "您今天已提交 %(n)s 条异议，达到每日上限。如还有情况，请明天再提交，"
+                "或直接向村委会、乡镇政府反映。"
+            )
+            % {"n": raised},
+            code="too_many_objections",
+        )
+
+
+def objections_resolve(
+    *,
+    actor: Any,
+    objection_ids: Sequence[int],
+    upheld: bool,
+    finding: str,
+    channel: str = "web",
+) -> list[Objection]:
+    """Record one finding for several open objections to the same household on the same
+    notice (typically ones that repeat one another): all of them, or none."""
+    ids = sorted(set(int(i) for i in objection_ids))
+    if not ids:
+        raise InvalidInput(fields={"objection_ids": [_("请选择要核查的异议")]})
+    finding = (finding or "").strip()
+    if not finding:
+        raise InvalidInput(fields={"finding": [_("请记录核查结论")]})
+    with transaction.atomic():
+        found = list(Objection.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        if len(found) != len(ids):
+            raise NotFound()
+        if len({(o.notice_id, o.procedure_id) for o in found}) != 1:
+            raise InvalidInput(
+                _("一并核查的异议须针对同一公示中的同一户。"),
+                fields={"objection_ids": [_("须为同一公示中同一户的异议")]},
+            )
+        return [
+            objection_resolve(
+                actor=actor, objection_id=o.pk, upheld=upheld, finding=finding, channel=channel
+            )
+            for o in found
+        ]
 
 
 def objection_resolve(
@@ -556,7 +713,7 @@ def exits_open_from_run(
                     kind="exit",
                     household_id=household.pk,
                     note=str(_("评估批次 %(id)s：达到退出标准") % {"id": run.pk}),
-                    source=f"policy_run:{run.pk}",
+                    run_id=run.pk,
                     channel=channel,
                 )
             )
@@ -597,7 +754,7 @@ def village_exits_open_from_run(
                     kind="village_exit",
                     area_code=village.code,
                     note=str(_("评估批次 %(id)s：达到贫困村退出标准") % {"id": run.pk}),
-                    source=f"policy_run:{run.pk}",
+                    run_id=run.pk,
                     channel=channel,
                 )
             )

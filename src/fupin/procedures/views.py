@@ -4,6 +4,7 @@ health, no phone — with a form to object."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from fupin.procedures.forms import (
     OpenForm,
     PublicObjectionForm,
     ResolveForm,
+    ResolveGroupForm,
 )
 from fupin.procedures.models import Objection, Procedure
 from fupin.registry.models import Household
@@ -50,9 +52,27 @@ def public_notice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+VISITOR_COOKIE = "fupin_visitor"
+
+
+def _visitor_cookie(request: HttpRequest) -> str:
+    cookie = request.COOKIES.get(VISITOR_COOKIE, "")
+    if len(cookie) == 32 and cookie.isalnum():
+        return cookie
+    return secrets.token_hex(16)
+
+
+def _remember_visitor(response: HttpResponse, cookie: str) -> HttpResponse:
+    response.set_cookie(
+        VISITOR_COOKIE, cookie, max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
+    )
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def public_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     view = selectors.public_notice(notice_id=notice_id)
+    cookie = _visitor_cookie(request)
     status = 200
     form = PublicObjectionForm()
     if request.method == "POST":
@@ -71,6 +91,8 @@ def public_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
                         name=form.cleaned_data["name"],
                         contact=form.cleaned_data["contact"],
                         channel="public",
+                        # the address is hashed with the cookie, never kept as it is
+                        visitor=services.visitor_key(request.META.get("REMOTE_ADDR", ""), cookie),
                     )
                 except InvalidInput as exc:
                     form.add_error(None, str(exc.message))
@@ -82,12 +104,18 @@ def public_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
                         request,
                         _("您的异议已收到。村、乡镇将核查并记录结论；核查期间该户不能进入下一步。"),
                     )
-                    return HttpResponseRedirect(reverse("public_notice", args=[view.notice.pk]))
-    return render(
-        request,
-        "procedures/public_notice.html",
-        {"view": view, "form": form, "definition": DEFINITIONS[view.notice.kind]},
-        status=status,
+                    return _remember_visitor(
+                        HttpResponseRedirect(reverse("public_notice", args=[view.notice.pk])),
+                        cookie,
+                    )
+    return _remember_visitor(
+        render(
+            request,
+            "procedures/public_notice.html",
+            {"view": view, "form": form, "definition": DEFINITIONS[view.notice.kind]},
+            status=status,
+        ),
+        cookie,
     )
 
 
@@ -194,6 +222,8 @@ class Actions:
     advance: AdvanceForm | None
     objection: ObjectionForm | None
     resolve: list[tuple[Objection, ResolveForm]]
+    # objections repeating one another, resolved with one finding
+    resolve_groups: list[tuple[list[Objection], ResolveGroupForm]]
     cancel: CancelForm | None
 
 
@@ -251,6 +281,20 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
                     messages.success(request, _("已记录核查结论。"))
                 else:
                     messages.error(request, _("请记录核查结论"))
+            elif what == "resolve_group":
+                form_g = ResolveGroupForm(request.POST)
+                if form_g.is_valid() and form_g.id_list():
+                    done = services.objections_resolve(
+                        actor=request.user,
+                        objection_ids=form_g.id_list(),
+                        upheld=form_g.cleaned_data["upheld"] == "1",
+                        finding=form_g.cleaned_data["finding"],
+                    )
+                    messages.success(
+                        request, _("已为 %(n)s 条异议记录同一核查结论。") % {"n": len(done)}
+                    )
+                else:
+                    messages.error(request, _("请记录核查结论"))
             elif what == "cancel":
                 form_c = CancelForm(request.POST)
                 if form_c.is_valid():
@@ -262,7 +306,7 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
                     messages.success(request, _("程序已终止。"))
                 else:
                     messages.error(request, _("请说明终止原因"))
-        except (InvalidInput, Conflict, AccessDenied) as exc:
+        except (InvalidInput, Conflict, AccessDenied, NotFound) as exc:
             _fail(request, exc)
         return HttpResponseRedirect(reverse("procedures:detail", args=[procedure.pk]))
     nxt = selectors.next_step(procedure)
@@ -282,6 +326,10 @@ def procedure_detail(request: HttpRequest, procedure_id: int) -> HttpResponse:
         else None,
         objection=ObjectionForm() if on_notice else None,
         resolve=[(o, ResolveForm(initial={"objection": o.pk})) for o in open_objections],
+        resolve_groups=[
+            (group, ResolveGroupForm(initial={"ids": ",".join(str(o.pk) for o in group)}))
+            for group in services.repeated_objections(open_objections)
+        ],
         cancel=CancelForm()
         if procedure.state == Procedure.State.OPEN
         and services.may_do(request.user, services.CANCEL_STEP, procedure.area_code)
@@ -314,7 +362,10 @@ def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
     ]
     if not kinds:
         raise AccessDenied(_("该户当前状态下，您没有可以开始的程序。"))
-    form = OpenForm(request.POST or None, kinds=kinds)
+    latest = services.latest_run_for(household.area_code)
+    form = OpenForm(
+        request.POST or None, kinds=kinds, initial={"run": latest.pk if latest else None}
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -325,8 +376,12 @@ def procedure_open(request: HttpRequest, household_id: int) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     household_id=household.pk,
                     note=form.cleaned_data["note"],
+                    # the run is the source only of what opens from a run
+                    run_id=form.cleaned_data["run"]
+                    if form.cleaned_data["kind"] in services.RUN_CANDIDATES
+                    else None,
                 )
-            except (InvalidInput, Conflict) as exc:
+            except (InvalidInput, Conflict, NotFound) as exc:
                 form.add_error(None, str(exc.message))
             else:
                 messages.success(request, _("程序已开始。"))

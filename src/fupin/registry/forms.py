@@ -27,6 +27,7 @@ from fupin.registry.models import HardshipEvent
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 KEEP_HINT = _("留空则不修改")
+STATUS_HINT = _("户状态由程序办结时变更：贫困户识别、贫困户退出、返贫认定、监测对象识别、风险消除")
 
 
 def _yes_no(label: Any) -> forms.TypedChoiceField:
@@ -211,7 +212,10 @@ class HouseholdCreateForm(_HouseholdFields):
         assert isinstance(area_field, forms.ChoiceField)
         area_field.choices = [("", _("请选择")), *areas]
         self.fields["reason"].label = _("建档说明")
-        self.fields["status"].initial = HouseholdStatus.NOT_EXITED
+        # A new household is 非建档立卡 (services.NEW_HOUSEHOLD_STATUS); identification
+        # registers it and records the year, exit records the exit year.
+        for name in ("status", "identified_year", "exited_year"):
+            del self.fields[name]
         self.fields["safe_water"].initial = "1"
         self.fields["has_electricity"].initial = "1"
         self.fields["relocated"].initial = "0"
@@ -237,6 +241,11 @@ class HouseholdEditForm(_HouseholdFields):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.sees_pii = sees_pii
+        # Shown, never edited here: procedures change it (services refuse it otherwise).
+        status = self.fields["status"]
+        status.disabled = True
+        status.required = False
+        status.help_text = STATUS_HINT
         if not sees_pii:
             # The real phone must not reach a role that sees it masked, not even in a form.
             self.fields["phone"].widget.attrs["placeholder"] = masked_phone
@@ -244,6 +253,11 @@ class HouseholdEditForm(_HouseholdFields):
 
     def household_data(self) -> dict[str, Any]:
         data = super().household_data()
+        data.pop("status", None)
+        # A status posted all the same goes to the service, which refuses a change.
+        posted = self.data.get("status") if self.is_bound else None
+        if posted:
+            data["status"] = posted
         if not self.sees_pii and not data.get("phone"):
             data.pop("phone", None)
         return data

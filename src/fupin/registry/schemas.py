@@ -204,7 +204,14 @@ class HouseholdFields(InputSchema):
     safe_water: bool = True
     has_electricity: bool = True
     road_distance_km: Decimal | None = None
-    status: HouseholdStatus = HouseholdStatus.NOT_EXITED
+    status: HouseholdStatus = Field(
+        HouseholdStatus.UNREGISTERED,
+        description=(
+            "户状态 changes only as the last step of a procedure (POST /api/procedures): "
+            "a new household is unregistered; any other value, or a change, is refused "
+            "with 400 status_by_procedure"
+        ),
+    )
     identified_year: int | None = None
     exited_year: int | None = None
 

@@ -74,6 +74,11 @@ MEMBER_FIELDS = (
     "dibao",
     "tekun",
 )
+# A household's status changes only as the last step of a procedure (or by an import,
+# with its reason); a household registered here starts outside the registry of the poor
+# and enters it through identification, as every household does.
+NEW_HOUSEHOLD_STATUS = HouseholdStatus.UNREGISTERED
+STATUS_BY_PROCEDURE = "status_by_procedure"
 # Marked for extraction here, translated where it is raised.
 ALREADY_IN_ANOTHER_HOUSEHOLD = gettext_noop("此人已在另一有效户中登记，一人只能在一户")
 INCOME_FIELDS = (
@@ -112,6 +117,24 @@ def _clean_model_fields(
         except ValidationError as exc:
             errors[name] = [str(m) for m in exc.messages]
     return cleaned, errors
+
+
+def _procedure_for(current: str, wanted: str) -> list[Any]:
+    """The procedures whose outcome is ``wanted`` and that open from ``current`` (all the
+    household procedures when none does)."""
+    from fupin.procedures.definitions import DEFINITIONS
+
+    household = [d for d in DEFINITIONS.values() if not d.for_village]
+    fitting = [d for d in household if d.outcome_status == wanted and current in d.open_statuses]
+    return fitting or household
+
+
+def _refuse_status(current: str, wanted: str) -> None:
+    names = "、".join(f"“{d.label}”" for d in _procedure_for(current, wanted))
+    message = _("户状态只能由程序的最后一步变更，请通过%(procedures)s程序办理。") % {
+        "procedures": names
+    }
+    raise InvalidInput(message, fields={"status": [message]}, code=STATUS_BY_PROCEDURE)
 
 
 def _clean_household(data: Mapping[str, Any], current: Household | None) -> dict[str, Any]:
@@ -267,8 +290,16 @@ def household_create(
     if area is None or area.level not in (Area.Level.VILLAGE, Area.Level.GROUP):
         raise InvalidInput(fields={"area_code": [_("请选择行政村或村民小组")]})
     _check_write(actor, area.code)
+    data = dict(data)
+    wanted = data.pop("status", None) or NEW_HOUSEHOLD_STATUS
+    if wanted != NEW_HOUSEHOLD_STATUS:
+        _refuse_status(NEW_HOUSEHOLD_STATUS, str(wanted))
     cleaned = _clean_household(data, None)
+    cleaned["status"] = NEW_HOUSEHOLD_STATUS
     errors: dict[str, list[str]] = {}
+    if cleaned.get("identified_year") is not None:
+        # identification records it when it registers the household
+        errors["identified_year"] = [_("识别年度在贫困户识别程序办结时记录")]
     for name in ("number", "main_cause"):
         if not cleaned.get(name):
             errors[name] = [_("此项必填")]
@@ -345,6 +376,8 @@ def household_update(
     _check_write(actor, household.area_code)
     if household.version != version:
         raise Conflict()
+    if "status" in data and data["status"] != household.status:
+        _refuse_status(household.status, str(data["status"]))
     cleaned = _clean_household(data, household)
     if (
         "number" in cleaned
@@ -366,6 +399,56 @@ def household_update(
             action=HouseholdChange.Action.UPDATE,
             changes=changes,
             reason=reason,
+            channel=channel,
+        )
+    household.refresh_from_db()
+    return household
+
+
+def household_status_by_procedure(
+    *, actor: Any, procedure_id: int, channel: str = "web"
+) -> Household:
+    """The one door through which a person changes a household's status: the outcome of
+    a household procedure whose last step has just been done (identification, exit,
+    return to poverty, monitoring, risk clearing). Identification records the year of
+    identification when the household has none; exit the year of exit."""
+    from fupin.procedures.models import Procedure
+
+    procedure = (
+        Procedure.objects.filter(pk=procedure_id, household__isnull=False)
+        .select_related("household")
+        .first()
+    )
+    definition = procedure.definition if procedure is not None else None
+    if procedure is None or definition is None or not definition.outcome_status:
+        raise NotFound()
+    if procedure.state != Procedure.State.DONE or definition.next_step(procedure.step):
+        raise InvalidInput(_("程序尚未办结，户状态不变。"), code=STATUS_BY_PROCEDURE)
+    household = procedure.household
+    assert household is not None
+    if household.status not in definition.open_statuses:
+        raise Conflict(
+            _("户状态已是“%(status)s”，不能再由此程序变更。")
+            % {"status": household.get_status_display()}
+        )
+    year = timezone.localdate().year
+    values: dict[str, Any] = {"status": definition.outcome_status}
+    if definition.kind == "identification" and household.identified_year is None:
+        values["identified_year"] = year
+    if definition.kind == "exit":
+        values["exited_year"] = year
+    changes = _diff(household, values)
+    with transaction.atomic():
+        _locked_update(Household, household.pk, household.version, values)
+        _history(
+            household=household,
+            actor=actor,
+            action=HouseholdChange.Action.UPDATE,
+            changes=changes,
+            reason=str(
+                _("%(kind)s程序办结（程序 %(id)s）")
+                % {"kind": definition.label, "id": procedure.pk}
+            ),
             channel=channel,
         )
     household.refresh_from_db()
