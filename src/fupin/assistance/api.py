@@ -181,7 +181,7 @@ class RouteIn(InputSchema):
     version: int | None = None
 
 
-class ResolveIn(InputSchema):
+class ConcernResolveIn(InputSchema):
     resolution: str
     version: int | None = None
 
@@ -517,7 +517,7 @@ def concern_route(request: HttpRequest, concern_id: int, payload: RouteIn) -> An
 
 
 @router.post("/concerns/{concern_id}/resolve", response={200: ConcernOut, codes_4xx: ErrorOut})
-def concern_resolve(request: HttpRequest, concern_id: int, payload: ResolveIn) -> Any:
+def concern_resolve(request: HttpRequest, concern_id: int, payload: ConcernResolveIn) -> Any:
     concern_get(_actor(request), concern_id)
     services.concern_resolve(
         actor=_actor(request),

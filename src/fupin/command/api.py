@@ -132,7 +132,7 @@ class LeaderOut(Schema):
     listed: int
 
 
-class AreaOut(Schema):
+class CommandAreaOut(Schema):
     contact_id: int
     kind: str
     area_code: str
@@ -152,7 +152,7 @@ class AreaOut(Schema):
 
 
 class LeaderDetailOut(LeaderOut):
-    areas: list[AreaOut]
+    areas: list[CommandAreaOut]
 
 
 class ContactQuery(Schema):

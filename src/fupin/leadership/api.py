@@ -90,7 +90,7 @@ class StructureOut(Schema):
     average_age: float | None
 
 
-class ItemOut(Schema):
+class WeakItemOut(Schema):
     id: int
     text: str
     due_on: date
@@ -115,7 +115,7 @@ class CaseOut(Schema):
     first_secretary: str | None
     township_lead: str
     closed_on: date | None
-    items: list[ItemOut]
+    items: list[WeakItemOut]
     version: int
 
 

@@ -64,7 +64,7 @@ class RoundIn(InputSchema):
     weights: dict[str, Decimal] | None = Field(None, description="match_weight_* etc.")
 
 
-class ReasonOut(Schema):
+class MatchingReasonOut(Schema):
     criterion: str
     points: str
     text: str
@@ -75,7 +75,7 @@ class ChoiceOut(Schema):
     name: str
     unit: str
     score: Decimal
-    reasons: list[ReasonOut]
+    reasons: list[MatchingReasonOut]
 
 
 class ProposalOut(Schema):

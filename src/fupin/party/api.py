@@ -100,7 +100,7 @@ class MemberQuery(Schema):
     limit: int = Field(200, ge=1, le=1000)
 
 
-class MemberOut(Schema):
+class PartyMemberOut(Schema):
     id: int
     name: str
     organisation_id: int
@@ -133,7 +133,7 @@ class FactOut(Schema):
     text: str
 
 
-class ItemOut(Schema):
+class PartyItemOut(Schema):
     key: str
     label: str
     count: int
@@ -153,7 +153,7 @@ class VanguardOut(Schema):
     rank: int | None
     ranked: int
     standard_region: str
-    items: list[ItemOut]
+    items: list[PartyItemOut]
 
 
 class RankingOut(Schema):
@@ -281,7 +281,7 @@ def body_cover(request: HttpRequest, organisation_id: int, payload: CoverIn) -> 
 # --- members and the vanguard index ------------------------------------------------------------
 
 
-@router.get("/party/members", response=list[MemberOut])
+@router.get("/party/members", response=list[PartyMemberOut])
 def member_list(request: HttpRequest, query: Query[MemberQuery]) -> list[dict[str, Any]]:
     actor = _actor(request)
     scope = reader_scope(actor)

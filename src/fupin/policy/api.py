@@ -148,7 +148,7 @@ class AreaResultOut(Schema):
     reasons: list[AreaReasonOut]
 
 
-class ReasonOut(Schema):
+class VerdictReasonOut(Schema):
     kind: str
     clause: str
     clause_label: str
@@ -168,7 +168,7 @@ class VerdictOut(Schema):
     category_label: str
     per_capita: Decimal | None
     people: int
-    reasons: list[ReasonOut] = []
+    reasons: list[VerdictReasonOut] = []
 
 
 class VerdictRowOut(Schema):

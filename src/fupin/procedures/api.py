@@ -118,7 +118,7 @@ class ObjectionOut(Schema):
     finding: str
 
 
-class ResolveIn(Schema):
+class ObjectionResolveIn(Schema):
     upheld: bool
     finding: str
 
@@ -310,7 +310,7 @@ def objection_record(request: HttpRequest, procedure_id: int, payload: Objection
 @router.post(
     "/objections/{objection_id}/resolve", response={200: ObjectionOut, codes_4xx: ErrorOut}
 )
-def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> Any:
+def objection_resolve(request: HttpRequest, objection_id: int, payload: ObjectionResolveIn) -> Any:
     objection = Objection.objects.filter(pk=objection_id).first()
     if objection is not None:
         _get(request, objection.procedure_id)
