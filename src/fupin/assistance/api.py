@@ -25,6 +25,7 @@ from fupin.assistance.models import Cadre, Concern, Measure, Pairing, Visit
 from fupin.audit.services import pii_access_record
 from fupin.core.errors import NotFound
 from fupin.core.masking import mask_phone
+from fupin.core.params import AreaFilter, PositiveId
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -44,8 +45,8 @@ class InputSchema(Schema):
 
 
 class ListQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
-    household_id: int | None = None
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
+    household_id: PositiveId | None = None
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -548,7 +549,7 @@ def concern_tell(request: HttpRequest, concern_id: int, payload: TellIn) -> Any:
 
 
 @router.get("/assistance/coverage", response={200: list[CoverageOut], codes_4xx: ErrorOut})
-def coverage(request: HttpRequest, area: str = "") -> Any:
+def coverage(request: HttpRequest, area: AreaFilter = "") -> Any:
     """Per village: households needing a responsible cadre, those with one, the gaps and
     the share covered (null when none is needed)."""
     rows = selectors.coverage(scope=scope_for(_actor(request)), area=area)

@@ -24,6 +24,7 @@ from fupin.command import selectors, services
 from fupin.command.models import ContactPoint, Leader
 from fupin.core.errors import AccessDenied, NotFound
 from fupin.core.masking import mask_phone
+from fupin.core.params import AreaFilter
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -156,7 +157,7 @@ class LeaderDetailOut(LeaderOut):
 
 
 class ContactQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
     current: bool = Field(True, description="only the contact points in force today")
 
 
@@ -185,7 +186,7 @@ class ContactEndIn(InputSchema):
 
 
 class ViolationQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
 
 
 class ViolationOut(Schema):

@@ -23,6 +23,7 @@ from fupin.accounts.scope import Scope, scope_for
 from fupin.audit.services import pii_access_record
 from fupin.core.errors import AccessDenied
 from fupin.core.masking import mask_phone
+from fupin.core.params import AreaFilter, PositiveId, Year
 from fupin.party import selectors, services
 from fupin.party.models import PartyMember
 from fupin.registry.schemas import ErrorOut
@@ -74,7 +75,7 @@ class InputSchema(Schema):
 
 
 class OrganisationQuery(Schema):
-    area: str = Field("", description="an area code or prefix within your scope")
+    area: AreaFilter = Field("", description="an area code or prefix within your scope")
     base: str = Field("", description="village | unit | cooperative | enterprise | other")
     kind: str = Field("", description="committee | general_branch | branch")
 
@@ -94,8 +95,8 @@ class OrganisationOut(Schema):
 
 
 class MemberQuery(Schema):
-    area: str = ""
-    organisation_id: int | None = None
+    area: AreaFilter = ""
+    organisation_id: PositiveId | None = None
     name: str = ""
     limit: int = Field(200, ge=1, le=1000)
 
@@ -120,12 +121,12 @@ class PartyMemberOut(Schema):
 
 
 class YearQuery(Schema):
-    year: int | None = Field(None, ge=2000, le=2100, description="default: this year")
+    year: Year | None = Field(None, description="default: this year")
 
 
 class RankingQuery(YearQuery):
-    area: str = ""
-    organisation_id: int | None = None
+    area: AreaFilter = ""
+    organisation_id: PositiveId | None = None
 
 
 class FactOut(Schema):
@@ -256,7 +257,7 @@ def _body_out(b: Any) -> dict[str, Any]:
 
 
 @router.get("/party/bodies/uncovered", response=list[BodyOut])
-def body_uncovered(request: HttpRequest, area: str = "") -> list[dict[str, Any]]:
+def body_uncovered(request: HttpRequest, area: AreaFilter = "") -> list[dict[str, Any]]:
     """Cooperatives and enterprises that no active Party organisation covers."""
     scope = reader_scope(_actor(request))
     return [_body_out(b) for b in selectors.uncovered_bodies(scope=scope, area=area)]

@@ -15,6 +15,7 @@ from ninja.responses import codes_4xx
 from pydantic import Field
 
 from fupin.accounts.scope import scope_for
+from fupin.core.params import AreaFilter
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
 from fupin.procedures.models import Notice, Objection, Procedure
@@ -60,7 +61,7 @@ class ProcedureOut(Schema):
 class ProcedureQuery(Schema):
     state: str = Field("open", description="open | done | cancelled | '' for all")
     kind: str = ""
-    area: str = ""
+    area: AreaFilter = ""
     limit: int = Field(100, ge=1, le=500)
 
 
