@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -236,3 +237,12 @@ def test_every_operation_documents_its_error_statuses() -> None:
             assert any(200 <= s < 300 for s in responses), (method, path)
             checked += 1
     assert checked > 90
+
+
+def test_forged_cursor_with_nul_is_ignored(api: Any, household: Household) -> None:
+    """A cursor is base64 the client sends back; a forged one holding NUL must not reach
+    the query (PostgreSQL refuses NUL in text)."""
+    cursor = base64.urlsafe_b64encode(b"42\x00:1").decode()
+    response = api("county_admin").get("/api/households", {"cursor": cursor})
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["items"]] == [household.pk]

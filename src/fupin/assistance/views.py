@@ -450,8 +450,8 @@ def visit(request: HttpRequest) -> HttpResponse:
     search = Household.objects.filter(prefix_q("area_code", scope.prefixes), is_active=True)
     if q:
         search = search.filter(number__icontains=q)
-    elif as_id(wanted) is not None and as_id(wanted) not in {i for i, _n in mine}:
-        search = search.filter(pk=as_id(wanted))
+    elif (wanted_id := as_id(wanted)) is not None and wanted_id not in {i for i, _n in mine}:
+        search = search.filter(pk=wanted_id)
     else:
         search = search.none()
     rows = list(search.order_by("number")[:30])
