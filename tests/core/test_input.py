@@ -175,6 +175,7 @@ def test_api_json_nul_is_refused_and_nothing_stored(api: Any, household: Househo
 
 def test_api_nested_json_nul_names_the_field(api: Any, areas: None) -> None:
     members = [factories.member_data(), factories.member_data(name="李\u0000四", relation="spouse")]
+    stored = Member.objects.count()
     response = api("county_admin").post(
         "/api/households",
         data={
@@ -189,7 +190,8 @@ def test_api_nested_json_nul_names_the_field(api: Any, areas: None) -> None:
     )
     assert_invalid(response, "members[1].name")
     assert not Household.objects.filter(number="H-NUL").exists()
-    assert not Member.objects.filter(name__contains="\x00").exists()
+    # (PostgreSQL cannot even be asked for a name with NUL: count the rows instead)
+    assert Member.objects.count() == stored
 
 
 def test_api_query_and_path_nul_are_refused(api: Any, household: Household) -> None:
