@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -200,13 +201,25 @@ def test_api_query_and_path_nul_are_refused(api: Any, household: Household) -> N
     assert_invalid(client.get("/api/areas/4228%00"), "path")
 
 
-def test_web_form_nul_is_refused_and_nothing_stored(client_for: Any, household: Household) -> None:
-    client = client_for("county_admin")
+@pytest.mark.parametrize("multipart", [False, True])
+def test_web_form_nul_is_refused_and_nothing_stored(
+    users: dict[str, Any], household: Household, multipart: bool
+) -> None:
+    """As a browser posts: the CSRF token in the form, urlencoded (or multipart, as a
+    form with a file field is sent)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["county_admin"])
+    url = reverse("registry:household_edit", args=[household.pk])
+    assert client.get(url).status_code == 200
+    data = household_post(household, number="H\x00-1")
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
     before = household.version
-    response = client.post(
-        reverse("registry:household_edit", args=[household.pk]),
-        household_post(household, number="H\x00-1"),
-    )
+    if multipart:
+        response = client.post(url, data)
+    else:
+        response = client.post(
+            url, urlencode(data), content_type="application/x-www-form-urlencoded"
+        )
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
     household.refresh_from_db()

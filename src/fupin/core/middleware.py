@@ -29,10 +29,14 @@ class FupinErrorMiddleware:
     def process_view(
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
-        # Forms of the web pages; by now the CSRF check has read the body anyway. The
+        # Forms of the web pages; by now the CSRF check has normally read the body. The
         # API reads its bodies itself (its parser refuses NUL, and the import endpoint
         # caps an upload while reading it, which reading it here would defeat).
         if request.method != "POST" or request.path.startswith("/api/"):
+            return None
+        if request.content_type == "multipart/form-data" and not hasattr(request, "_post"):
+            # An upload nobody has read yet (the CSRF check found its token in a header):
+            # the import view caps it while reading, which reading it here would defeat.
             return None
         refused = nul_byte_form_error(request)
         return _respond(request, refused) if refused is not None else None
