@@ -15,10 +15,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -29,6 +31,7 @@ from fupin.areas.api import router as areas_router
 from fupin.assistance.api import router as assistance_router
 from fupin.command.api import router as command_router
 from fupin.core.errors import AccessDenied, FupinError, InvalidInput, NotAuthenticated, NotFound
+from fupin.core.middleware import nul_refusal
 from fupin.exchange.api import exports_router, imports_router
 from fupin.leadership.api import router as leadership_router
 from fupin.matching.api import router as matching_router
@@ -99,13 +102,115 @@ class SessionCsrfAuth(APIKeyCookie):
         return user
 
 
+class NulRefusingParser(Parser):
+    """JSON bodies, query strings and form fields, refusing a NUL byte in any text.
+
+    PostgreSQL cannot hold NUL in text (a server error on save or in a query) and SQLite
+    would store it; here it is a 400 naming the field, before any view runs. Paths and
+    the web's forms are checked by the error middleware (core.middleware).
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        names = sorted(set(_nul_paths(data, "")))
+        if names:
+            raise nul_refusal(names)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        names = [
+            key
+            for key, values in data.lists()
+            if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values)
+        ]
+        if names:
+            raise nul_refusal(names)
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _nul_paths(value: Any, where: str) -> list[str]:
+    """Where in a parsed JSON document a string (or an object key) holds a NUL byte."""
+    if isinstance(value, str):
+        return [where or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        out = []
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            out += [name.replace("\x00", "")] if "\x00" in str(key) else _nul_paths(item, name)
+        return out
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{where}[{i}]")]
+    return []
+
+
 def _error_response(error: FupinError) -> JsonResponse:
     return JsonResponse(
         error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False}
     )
 
 
+# The error statuses fupin answers, each with the one error shape; which operations can
+# answer which is decided in FupinAPI.get_openapi_schema.
+ERROR_STATUSES: dict[int, str] = {
+    400: "invalid — 请求参数或内容有误（fields 指明字段）",
+    401: "not_authenticated — 未提供有效的令牌或会话",
+    403: "access_denied / csrf_failed — 无权进行此操作",
+    404: "not_found — 不存在，或不在您的管辖范围内",
+    405: "method_not_allowed — 此地址不支持该请求方法",
+    409: "conflict — 已被他人修改（version 不符）或状态不允许",
+    413: "too_large — 上传的文件过大",
+    429: "throttled — 请求或登录失败过于频繁，请稍后再试",
+}
+ERROR_SCHEMA = "ErrorOut"
+
+
+def _error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """What an operation can answer besides success: every one can be refused as
+    invalid (query, path, NUL bytes), unauthenticated, forbidden (role, CSRF), not found
+    (scope), another method, or throttled; writes can also conflict; uploads be too
+    large."""
+    statuses = [400, 401, 403, 404, 405, 429]
+    if method != "get":
+        statuses.append(409)
+    body = operation.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in body:
+        statuses.append(413)
+    return sorted(statuses)
+
+
 class FupinAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """ninja's schema, with every error status an operation can answer documented
+        with the one error shape, and the statuses fupin never answers (``codes_4xx``
+        lists all of 400-451) left out."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if ERROR_SCHEMA not in components:
+            from fupin.registry.schemas import ErrorOut
+
+            error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(error_schema.pop("$defs", {}))
+            components[ERROR_SCHEMA] = error_schema
+        error_ref = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                responses = operation["responses"]
+                wanted = _error_statuses(method, operation)
+                for status in list(responses):
+                    if 400 <= int(status) < 500 and int(status) not in wanted:
+                        del responses[status]
+                for status in wanted:
+                    responses[status] = {
+                        "description": ERROR_STATUSES[status],
+                        "content": {"application/json": {"schema": error_ref}},
+                    }
+                operation["responses"] = dict(sorted(responses.items(), key=lambda r: int(r[0])))
+        return schema
+
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
         patterns, app_name, namespace = super().urls
@@ -146,6 +251,7 @@ api = FupinAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=[BearerTokenAuth(), SessionCsrfAuth()],
+    parser=NulRefusingParser(),
 )
 
 api.add_router("", accounts_router)
@@ -252,6 +358,9 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, FupinError):
+        # ninja wraps what the body parser raised (a NUL refusal) in "cannot parse"
+        return _error_response(exc.__cause__)
     if exc.status_code == 400:
         error: FupinError = InvalidInput(_("请求内容不是有效的 JSON。"))
     elif exc.status_code == 401:

@@ -24,6 +24,7 @@ from fupin.assistance import selectors, services
 from fupin.assistance.models import Cadre, Concern, Measure, Pairing, Visit
 from fupin.core import pii
 from fupin.core.errors import NotFound
+from fupin.core.params import AreaFilter, PositiveId
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -43,8 +44,8 @@ class InputSchema(Schema):
 
 
 class ListQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
-    household_id: int | None = None
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
+    household_id: PositiveId | None = None
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -180,7 +181,7 @@ class RouteIn(InputSchema):
     version: int | None = None
 
 
-class ResolveIn(InputSchema):
+class ConcernResolveIn(InputSchema):
     resolution: str
     version: int | None = None
 
@@ -502,7 +503,7 @@ def concern_route(request: HttpRequest, concern_id: int, payload: RouteIn) -> An
 
 
 @router.post("/concerns/{concern_id}/resolve", response={200: ConcernOut, codes_4xx: ErrorOut})
-def concern_resolve(request: HttpRequest, concern_id: int, payload: ResolveIn) -> Any:
+def concern_resolve(request: HttpRequest, concern_id: int, payload: ConcernResolveIn) -> Any:
     concern_get(_actor(request), concern_id)
     services.concern_resolve(
         actor=_actor(request),
@@ -533,7 +534,7 @@ def concern_tell(request: HttpRequest, concern_id: int, payload: TellIn) -> Any:
 
 
 @router.get("/assistance/coverage", response={200: list[CoverageOut], codes_4xx: ErrorOut})
-def coverage(request: HttpRequest, area: str = "") -> Any:
+def coverage(request: HttpRequest, area: AreaFilter = "") -> Any:
     """Per village: households needing a responsible cadre, those with one, the gaps and
     the share covered (null when none is needed)."""
     rows = selectors.coverage(scope=scope_for(_actor(request)), area=area)

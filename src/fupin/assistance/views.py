@@ -68,6 +68,7 @@ from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
+from fupin.core.params import area_param, as_id, choice_param, id_param
 from fupin.procedures.selectors import head_names
 from fupin.registry.models import Household
 from fupin.registry.selectors import household_get
@@ -134,7 +135,7 @@ def _month(value: str, today: dt.date) -> dt.date:
 def overview(request: HttpRequest) -> HttpResponse:
     """Coverage per village, the households without a cadre, each with a pairing form."""
     scope = _scope(request, READERS)
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     rows = selectors.coverage(scope=scope, area=area)
     gaps = selectors.coverage_gaps(scope=scope, area=area)[:PAGE]
     may_pair = _holds_any(scope, (Role.TOWNSHIP_OFFICER, Role.COUNTY_ADMIN))
@@ -185,9 +186,9 @@ def pair(request: HttpRequest) -> HttpResponse:
 def norms(request: HttpRequest) -> HttpResponse:
     """The norm reports: contact, visits, residence, teams, overdue concerns."""
     scope = _scope(request, READERS)
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     today = timezone.localdate()
-    month = _month(request.GET.get("month", ""), today)
+    month = _month(request.GET.get("month", "").strip(), today)
     return render(
         request,
         "assistance/norms.html",
@@ -275,13 +276,13 @@ def cadres(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("请选择干部。"))
         return HttpResponseRedirect(reverse("assistance:cadres"))
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     loads = selectors.cadre_loads(scope=scope, area=area)
     editing = None
-    edit_id = request.GET.get("edit", "")
-    if edit_id.isdigit():
+    edit_id = id_param(request.GET, "edit")
+    if edit_id is not None:
         editing = (
-            Cadre.objects.filter(prefix_q("area_code", scope.prefixes), pk=int(edit_id))
+            Cadre.objects.filter(prefix_q("area_code", scope.prefixes), pk=edit_id)
             .select_related("user")
             .first()
         )
@@ -434,8 +435,9 @@ def visit(request: HttpRequest) -> HttpResponse:
             _form_fail(request, form)
     else:
         initial: dict[str, Any] = {"visited_on": today}
-        if request.GET.get("household", "").isdigit():
-            initial["household"] = int(request.GET["household"])
+        household_id = id_param(request.GET, "household")
+        if household_id is not None:
+            initial["household"] = household_id
         form = VisitForm(initial=initial)
     mine: list[tuple[int, str]] = []
     if cadre is not None:
@@ -455,8 +457,8 @@ def visit(request: HttpRequest) -> HttpResponse:
     search = Household.objects.filter(prefix_q("area_code", scope.prefixes), is_active=True)
     if q:
         search = search.filter(number__icontains=q)
-    elif wanted and str(wanted).isdigit() and int(wanted) not in {i for i, _n in mine}:
-        search = search.filter(pk=int(wanted))
+    elif (wanted_id := as_id(wanted)) is not None and wanted_id not in {i for i, _n in mine}:
+        search = search.filter(pk=wanted_id)
     else:
         search = search.none()
     rows = list(search.order_by("number")[:30])
@@ -493,9 +495,9 @@ def _may_see_concerns(request: HttpRequest) -> None:
 @require_GET
 def concern_list(request: HttpRequest) -> HttpResponse:
     _may_see_concerns(request)
-    status = request.GET.get("status", "")
-    level = request.GET.get("level", "")
-    area = request.GET.get("area", "")
+    status = choice_param(request.GET, "status", [*Concern.Status.values, "open"])
+    level = choice_param(request.GET, "level", Concern.Level.values)
+    area = area_param(request.GET)
     qs = concerns_visible(request.user).select_related("household")
     if status in Concern.Status.values:
         qs = qs.filter(status=status)
@@ -656,7 +658,7 @@ def todo(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isascii() and i.isdigit()]
         n = services.notifications_read(actor=request.user, ids=ids)
         messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})
         return HttpResponseRedirect(reverse("assistance:notifications"))
@@ -790,10 +792,10 @@ def plan(request: HttpRequest, household_id: int) -> HttpResponse:
 def measure_new(request: HttpRequest) -> HttpResponse:
     """Record a delivered measure in a household's ledger."""
     scope = _scope(request)
-    raw = request.POST.get("household") or request.GET.get("household", "")
-    if not str(raw).isdigit():
+    household_id = id_param(request.POST, "household") or id_param(request.GET, "household")
+    if household_id is None:
         raise NotFound()
-    household = household_get(scope=scope, household_id=int(raw))
+    household = household_get(scope=scope, household_id=household_id)
     planned = [
         (i.pk, f"{i.plan.year} {i.type.name}：{i.description}")
         for i in PlannedMeasure.objects.filter(

@@ -23,6 +23,7 @@ from fupin.command import selectors, services
 from fupin.command.models import ContactPoint, Leader
 from fupin.core import pii
 from fupin.core.errors import AccessDenied, NotFound
+from fupin.core.params import AreaFilter
 from fupin.registry.schemas import ErrorOut
 
 CHANNEL = "api"
@@ -123,7 +124,7 @@ class LeaderOut(Schema):
     listed: int
 
 
-class AreaOut(Schema):
+class CommandAreaOut(Schema):
     contact_id: int
     kind: str
     area_code: str
@@ -143,11 +144,11 @@ class AreaOut(Schema):
 
 
 class LeaderDetailOut(LeaderOut):
-    areas: list[AreaOut]
+    areas: list[CommandAreaOut]
 
 
 class ContactQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
     current: bool = Field(True, description="only the contact points in force today")
 
 
@@ -176,7 +177,7 @@ class ContactEndIn(InputSchema):
 
 
 class ViolationQuery(Schema):
-    area: str = Field("", description="an area code within your scope, to narrow the list")
+    area: AreaFilter = Field("", description="an area code within your scope, to narrow the list")
 
 
 class ViolationOut(Schema):

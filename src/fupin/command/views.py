@@ -31,6 +31,7 @@ from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
+from fupin.core.params import area_param
 
 CHANNEL = "web"
 FAILURES = (InvalidInput, Conflict, AccessDenied, NotFound)
@@ -203,7 +204,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
     """The violations of the contact-point rules first, then every contact point by
     township; the county assigns and ends them here."""
     scope = _scope(request)
-    area = request.GET.get("area", "").strip()
+    area = area_param(request.GET)
     if request.method == "POST":
         try:
             if request.POST.get("what") == "end":

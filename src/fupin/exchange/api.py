@@ -18,6 +18,7 @@ from pydantic import Field
 from fupin.accounts.scope import scope_for
 from fupin.core import pii
 from fupin.core.errors import AccessDenied
+from fupin.core.params import AreaFilter
 from fupin.exchange import selectors, services, views
 from fupin.exchange.models import ImportJob
 from fupin.registry.choices import Cause, HouseholdStatus, HouseholdType
@@ -29,6 +30,10 @@ API_ERRORS_SHOWN = 100
 
 imports_router = Router(tags=["exchange 数据交换"])
 exports_router = Router(tags=["exchange 数据交换"])
+
+# Files the API answers with, documented as such (ninja documents only JSON bodies).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 class ProgressOut(Schema):
@@ -191,7 +196,12 @@ def import_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 
 @imports_router.get(
-    "/{job_id}/errors.xlsx", response={codes_4xx: ErrorOut}, url_name="import_errors"
+    "/{job_id}/errors.xlsx",
+    response={codes_4xx: ErrorOut},
+    url_name="import_errors",
+    openapi_extra={
+        "responses": {200: {"description": "错误报告（xlsx）", "content": {XLSX: _BINARY}}}
+    },
 )
 def import_errors(request: HttpRequest, job_id: int) -> FileResponse:
     """错误报告 — the rows with errors, with an error column (xlsx)."""
@@ -208,14 +218,25 @@ def import_retry(request: HttpRequest, job_id: int) -> Status[dict[str, Any]]:
 
 class ExportQuery(Schema):
     format: Literal["xlsx", "csv"] = "xlsx"
-    area_code: str = ""
+    area_code: AreaFilter = ""
     status: HouseholdStatus | None = None
     household_type: HouseholdType | None = None
     main_cause: Cause | None = None
     q: str = ""
 
 
-@exports_router.get("", response={codes_4xx: ErrorOut})
+@exports_router.get(
+    "",
+    response={codes_4xx: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "xlsx（format=xlsx）或两个 CSV 的 zip（format=csv）",
+                "content": {XLSX: _BINARY, "application/zip": _BINARY},
+            }
+        }
+    },
+)
 def export(request: HttpRequest, params: Query[ExportQuery]) -> FileResponse:
     """导出 — the caller's areas (or the filtered list) as xlsx, or as a zip of two CSVs;
     personal data masked per role, recorded in the access log."""

@@ -23,6 +23,7 @@ from pydantic import ConfigDict
 from fupin.accounts.scope import Scope, scope_for
 from fupin.core import pii
 from fupin.core.errors import AccessDenied, NotFound
+from fupin.core.params import AreaFilter, Year
 from fupin.leadership import selectors, services
 from fupin.leadership.models import RectificationItem, VillageOfficial, WeakCase
 from fupin.registry.schemas import ErrorOut
@@ -89,7 +90,7 @@ class StructureOut(Schema):
     average_age: float | None
 
 
-class ItemOut(Schema):
+class WeakItemOut(Schema):
     id: int
     text: str
     due_on: date
@@ -114,7 +115,7 @@ class CaseOut(Schema):
     first_secretary: str | None
     township_lead: str
     closed_on: date | None
-    items: list[ItemOut]
+    items: list[WeakItemOut]
     version: int
 
 
@@ -242,7 +243,7 @@ def village_officials(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("/leadership/reserve-gaps", response={200: list[ReserveGapOut], codes_4xx: ErrorOut})
-def reserve_gaps(request: HttpRequest, area: str = "") -> Any:
+def reserve_gaps(request: HttpRequest, area: AreaFilter = "") -> Any:
     """Villages with fewer reserve cadres than the norm (reserve_cadres_min)."""
     return [
         {
@@ -257,7 +258,7 @@ def reserve_gaps(request: HttpRequest, area: str = "") -> Any:
 
 
 @router.get("/leadership/structure", response={200: list[StructureOut], codes_4xx: ErrorOut})
-def structure(request: HttpRequest, area: str = "") -> Any:
+def structure(request: HttpRequest, area: AreaFilter = "") -> Any:
     """Structure of the village officials in post per township and county: shares under
     young_official_age, with high school or more, women, Party members; average age."""
     return [
@@ -291,8 +292,8 @@ def _case_out(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 class CaseQuery(Schema):
-    area: str = ""
-    year: int | None = None
+    area: AreaFilter = ""
+    year: Year | None = None
     status: str = ""
 
 
@@ -413,7 +414,7 @@ def weak_case_close(request: HttpRequest, case_id: int, payload: CaseCloseIn) ->
 
 
 @router.get("/leadership/building/check", response={200: CheckOut, codes_4xx: ErrorOut})
-def building_check(request: HttpRequest, area: str = "") -> Any:
+def building_check(request: HttpRequest, area: AreaFilter = "") -> Any:
     """Villages without an instructor or with more than one, without a supervisor; each
     supervisor's villages against the norm."""
     check = selectors.building_check(scope=_scope(request), area=area)
@@ -464,7 +465,7 @@ def _course_out(row: selectors.CourseRow) -> dict[str, Any]:
 
 
 @router.get("/leadership/trainings", response={200: list[CourseOut], codes_4xx: ErrorOut})
-def trainings(request: HttpRequest, area: str = "", year: int | None = None) -> Any:
+def trainings(request: HttpRequest, area: AreaFilter = "", year: Year | None = None) -> Any:
     """Courses held in your areas or by an area containing them, newest first."""
     return [_course_out(r) for r in selectors.courses(scope=_scope(request), area=area, year=year)]
 
@@ -494,7 +495,7 @@ def training_attendance(request: HttpRequest, course_id: int, payload: Attendanc
 
 
 @router.get("/leadership/untrained", response={200: list[UntrainedOut], codes_4xx: ErrorOut})
-def untrained(request: HttpRequest, area: str = "", year: int | None = None) -> Any:
+def untrained(request: HttpRequest, area: AreaFilter = "", year: Year | None = None) -> Any:
     """Per village: officials in post and members of village branches not trained in the
     year (this year by default)."""
     return [

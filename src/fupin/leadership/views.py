@@ -29,6 +29,7 @@ from fupin.command.models import Leader
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
+from fupin.core.params import area_param, choice_param, year_param
 from fupin.leadership import selectors, services
 from fupin.leadership.forms import (
     AssignEndForm,
@@ -110,7 +111,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Structure statistics per township and county, and the villages short of reserve
     cadres."""
     scope = _scope(request)
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     today = timezone.localdate()
     return render(
         request,
@@ -229,21 +230,17 @@ def weak_cases(request: HttpRequest) -> HttpResponse:
         if created:
             return HttpResponseRedirect(reverse("leadership:weak_case", args=[created[0].pk]))
         return HttpResponseRedirect(reverse("leadership:weak_cases"))
-    year = request.GET.get("year", "")
-    status = request.GET.get("status", "")
+    year = year_param(request.GET)
+    status = choice_param(request.GET, "status", WeakCase.Status.values)
     return render(
         request,
         "leadership/weak_list.html",
         {
-            "rows": selectors.weak_cases(
-                scope=scope,
-                year=int(year) if year.isdigit() else None,
-                status=status if status in WeakCase.Status.values else "",
-            ),
+            "rows": selectors.weak_cases(scope=scope, year=year, status=status),
             "overdue": selectors.overdue_items(scope=scope),
             "statuses": WeakCase.Status.choices,
             "status": status,
-            "year": year,
+            "year": year or "",
             "may_flag": may_flag and bool(organisations),
             "form": FlagForm(organisations=organisations, criteria=_criteria()),
         },
@@ -453,8 +450,7 @@ def goals(request: HttpRequest) -> HttpResponse:
     """Villages × 六个一 for a year, each with its instructor."""
     scope = _scope(request)
     today = timezone.localdate()
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else today.year
+    year = year_param(request.GET) or today.year
     if request.method == "POST":
         _submit(
             request,
@@ -508,13 +504,13 @@ def trainings(request: HttpRequest) -> HttpResponse:
             _("已登记培训。"),
         )
         return HttpResponseRedirect(reverse("leadership:trainings"))
-    year = request.GET.get("year", "")
+    year = year_param(request.GET)
     return render(
         request,
         "leadership/trainings.html",
         {
-            "rows": selectors.courses(scope=scope, year=int(year) if year.isdigit() else None),
-            "year": year,
+            "rows": selectors.courses(scope=scope, year=year),
+            "year": year or "",
             "may_add": bool(areas),
             "form": CourseForm(areas=areas),
         },
@@ -566,8 +562,7 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 def untrained(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     today = timezone.localdate()
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else today.year
+    year = year_param(request.GET) or today.year
     rows = selectors.untrained(scope=scope, year=year, today=today)
     return render(
         request,

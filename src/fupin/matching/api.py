@@ -17,6 +17,7 @@ from ninja.responses import codes_4xx
 from pydantic import ConfigDict, Field
 
 from fupin.accounts.scope import scope_for
+from fupin.core.params import AreaFilter
 from fupin.matching import selectors, services
 from fupin.matching.models import MatchRound, Posting
 from fupin.registry.schemas import ErrorOut
@@ -64,7 +65,7 @@ class RoundIn(InputSchema):
     weights: dict[str, Decimal] | None = Field(None, description="match_weight_* etc.")
 
 
-class ReasonOut(Schema):
+class MatchingReasonOut(Schema):
     criterion: str
     points: str
     text: str
@@ -75,7 +76,7 @@ class ChoiceOut(Schema):
     name: str
     unit: str
     score: Decimal
-    reasons: list[ReasonOut]
+    reasons: list[MatchingReasonOut]
 
 
 class ProposalOut(Schema):
@@ -116,7 +117,7 @@ class OverrideIn(InputSchema):
 
 class PostingQuery(Schema):
     status: str = Field("", description="active | ended | recalled")
-    area: str = ""
+    area: AreaFilter = ""
     limit: int = Field(200, ge=1, le=1000)
 
 

@@ -22,6 +22,7 @@ from fupin.accounts.models import Role
 from fupin.accounts.scope import Scope, scope_for
 from fupin.core import pii
 from fupin.core.errors import AccessDenied
+from fupin.core.params import AreaFilter, PositiveId, Year
 from fupin.party import selectors, services
 from fupin.party.models import PartyMember
 from fupin.registry.schemas import ErrorOut
@@ -59,7 +60,7 @@ class InputSchema(Schema):
 
 
 class OrganisationQuery(Schema):
-    area: str = Field("", description="an area code or prefix within your scope")
+    area: AreaFilter = Field("", description="an area code or prefix within your scope")
     base: str = Field("", description="village | unit | cooperative | enterprise | other")
     kind: str = Field("", description="committee | general_branch | branch")
 
@@ -79,13 +80,13 @@ class OrganisationOut(Schema):
 
 
 class MemberQuery(Schema):
-    area: str = ""
-    organisation_id: int | None = None
+    area: AreaFilter = ""
+    organisation_id: PositiveId | None = None
     name: str = ""
     limit: int = Field(200, ge=1, le=1000)
 
 
-class MemberOut(Schema):
+class PartyMemberOut(Schema):
     id: int
     name: str
     organisation_id: int
@@ -105,12 +106,12 @@ class MemberOut(Schema):
 
 
 class YearQuery(Schema):
-    year: int | None = Field(None, ge=2000, le=2100, description="default: this year")
+    year: Year | None = Field(None, description="default: this year")
 
 
 class RankingQuery(YearQuery):
-    area: str = ""
-    organisation_id: int | None = None
+    area: AreaFilter = ""
+    organisation_id: PositiveId | None = None
 
 
 class FactOut(Schema):
@@ -118,7 +119,7 @@ class FactOut(Schema):
     text: str
 
 
-class ItemOut(Schema):
+class PartyItemOut(Schema):
     key: str
     label: str
     count: int
@@ -138,7 +139,7 @@ class VanguardOut(Schema):
     rank: int | None
     ranked: int
     standard_region: str
-    items: list[ItemOut]
+    items: list[PartyItemOut]
 
 
 class RankingOut(Schema):
@@ -241,7 +242,7 @@ def _body_out(b: Any) -> dict[str, Any]:
 
 
 @router.get("/party/bodies/uncovered", response=list[BodyOut])
-def body_uncovered(request: HttpRequest, area: str = "") -> list[dict[str, Any]]:
+def body_uncovered(request: HttpRequest, area: AreaFilter = "") -> list[dict[str, Any]]:
     """Cooperatives and enterprises that no active Party organisation covers."""
     scope = reader_scope(_actor(request))
     return [_body_out(b) for b in selectors.uncovered_bodies(scope=scope, area=area)]
@@ -266,7 +267,7 @@ def body_cover(request: HttpRequest, organisation_id: int, payload: CoverIn) -> 
 # --- members and the vanguard index ------------------------------------------------------------
 
 
-@router.get("/party/members", response=list[MemberOut])
+@router.get("/party/members", response=list[PartyMemberOut])
 def member_list(request: HttpRequest, query: Query[MemberQuery]) -> list[dict[str, Any]]:
     actor = _actor(request)
     scope = reader_scope(actor)

@@ -29,6 +29,7 @@ from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
+from fupin.core.params import area_param, choice_param, id_param, year_param
 from fupin.party import selectors, services
 from fupin.party.api import member_phones, reader_scope
 from fupin.party.forms import (
@@ -60,11 +61,7 @@ def _manages_any(scope: Scope) -> bool:
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    return year_param(request.GET) or timezone.localdate().year
 
 
 def _organisation_choices(scope: Scope) -> list[tuple[int, str]]:
@@ -124,9 +121,9 @@ def organisations(request: HttpRequest) -> HttpResponse:
         else:
             _form_fail(request, form)
         return HttpResponseRedirect(reverse("party:organisations"))
-    base = request.GET.get("base", "")
-    kind = request.GET.get("kind", "")
-    area = request.GET.get("area", "")
+    base = choice_param(request.GET, "base", PartyOrganisation.Base.values)
+    kind = choice_param(request.GET, "kind", PartyOrganisation.Kind.values)
+    area = area_param(request.GET)
     rows = list(selectors.organisations(scope=scope, area=area, base=base, kind=kind)[:PAGE])
     return render(
         request,
@@ -287,8 +284,8 @@ def bodies(request: HttpRequest) -> HttpResponse:
         else:
             _form_fail(request, form)
         return HttpResponseRedirect(reverse("party:bodies"))
-    kind = request.GET.get("kind", "")
-    area = request.GET.get("area", "")
+    kind = choice_param(request.GET, "kind", EconomicBody.Kind.values)
+    area = area_param(request.GET)
     uncovered = request.GET.get("uncovered") == "1"
     rows = list(selectors.bodies(scope=scope, area=area, kind=kind, uncovered=uncovered)[:PAGE])
     return render(
@@ -405,19 +402,15 @@ def vanguard(request: HttpRequest) -> HttpResponse:
     """The vanguard index ranked per branch for a year (filter by organisation); printable."""
     scope = _scope(request)
     year = _year(request)
-    try:
-        organisation_id = int(request.GET.get("organisation", "") or 0) or None
-    except ValueError:
-        organisation_id = None
+    organisation_id = id_param(request.GET, "organisation")
     townships = list(
         Area.objects.filter(prefix_q("code", scope.prefixes), level=Area.Level.TOWNSHIP)
         .order_by("code")
         .values_list("code", "name")
     )
-    area = request.GET.get("area", "")
-    if area == "all":
-        area = ""
-    elif not area and not organisation_id and len(townships) > 1:
+    everywhere = request.GET.get("area") == "all"
+    area = "" if everywhere else area_param(request.GET)
+    if not everywhere and not area and not organisation_id and len(townships) > 1:
         # a county-wide ranking is thousands of rows: start with one township
         area = townships[0][0]
     rows = selectors.vanguard(scope=scope, year=year, area=area, organisation_id=organisation_id)

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from fupin.accounts.scope import Scope, scope_for
 from fupin.core.errors import NotFound
+from fupin.core.params import AreaFilter
 from fupin.policy import engine, selectors, services, standards
 from fupin.policy import params as P
 from fupin.policy.models import AreaResult, EvaluationRun, HouseholdVerdict, PolicyStandard
@@ -83,7 +84,7 @@ class RunsQuery(Schema):
 
 
 class HouseholdsQuery(Schema):
-    area: str = ""
+    area: AreaFilter = ""
     verdict: str = Field("", description="meets | fails | candidates | failing_exited")
     clause: str = Field("", description="income | schooling | medical | housing | water")
     category: str = Field("", description="unstable | marginal | hardship")
@@ -94,7 +95,7 @@ class HouseholdsQuery(Schema):
 class DiffQuery(Schema):
     before: int
     after: int
-    area: str = ""
+    area: AreaFilter = ""
     limit: int = Field(200, ge=1, le=1000)
 
 
@@ -148,7 +149,7 @@ class AreaResultOut(Schema):
     reasons: list[AreaReasonOut]
 
 
-class ReasonOut(Schema):
+class VerdictReasonOut(Schema):
     kind: str
     clause: str
     clause_label: str
@@ -168,7 +169,7 @@ class VerdictOut(Schema):
     category_label: str
     per_capita: Decimal | None
     people: int
-    reasons: list[ReasonOut] = []
+    reasons: list[VerdictReasonOut] = []
 
 
 class VerdictRowOut(Schema):
@@ -450,7 +451,7 @@ def run_retry(request: HttpRequest, run_id: int) -> Any:
 
 
 @router.get("/policy/runs/{run_id}/areas", response={200: list[AreaResultOut], codes_4xx: ErrorOut})
-def run_areas(request: HttpRequest, run_id: int, parent: str = "", level: str = "") -> Any:
+def run_areas(request: HttpRequest, run_id: int, parent: AreaFilter = "", level: str = "") -> Any:
     """Villages, townships and counties of a run with figures, verdicts and reasons."""
     scope = _scope(request)
     run = selectors.run_get(scope=scope, run_id=run_id)

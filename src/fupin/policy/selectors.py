@@ -211,6 +211,9 @@ def _decode(cursor: str) -> tuple[str, int] | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         code, pk = text.split(":")
+        # a forged cursor: only digits go into the query (PostgreSQL refuses NUL in text)
+        if not (code.isascii() and code.isdigit() and pk.isascii() and pk.isdigit()):
+            return None
         return code, int(pk)
     except (ValueError, UnicodeDecodeError):
         return None

@@ -27,6 +27,7 @@ from fupin.areas.codes import prefix_of
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_get, area_list, area_roots
 from fupin.core.errors import AccessDenied, Conflict, FupinError, InvalidInput, NotFound
+from fupin.core.params import area_param, as_id, year_param
 from fupin.policy import engine, selectors, services, standards
 from fupin.policy import params as P
 from fupin.policy.forms import (
@@ -396,7 +397,7 @@ def _run_context(request: HttpRequest, scope: Scope, run: EvaluationRun) -> dict
         _area_row(r) for r in selectors.run_areas(scope=scope, run=run, level=Area.Level.TOWNSHIP)
     ]
     township = request.GET.get("township", "")
-    if not (len(township) == 9 and township.isdigit()):
+    if not (len(township) == 9 and township.isascii() and township.isdigit()):
         township = ""
     if not township and len(townships) == 1:
         township = townships[0].prefix
@@ -474,7 +475,7 @@ def _drill_down_areas(scope: Scope, run: EvaluationRun, chosen: str) -> list[tup
     """The area filter: the run's townships, and the villages of the chosen township (all
     villages when the actor sees no township) — never every village of a province."""
     townships = selectors.run_areas(scope=scope, run=run, level=Area.Level.TOWNSHIP)
-    township = chosen[:9] if len(chosen) >= 9 and chosen.isdigit() else ""
+    township = chosen[:9] if len(chosen) >= 9 and chosen.isascii() and chosen.isdigit() else ""
     if not township and len(townships) == 1:
         township = prefix_of(townships[0].area_code)
     villages = (
@@ -500,7 +501,7 @@ def run_households(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.status != Status.DONE:
         raise NotFound(_("该批次尚未完成。"))
     form = RunHouseholdsFilterForm(
-        request.GET or None, areas=_drill_down_areas(scope, run, request.GET.get("area", ""))
+        request.GET or None, areas=_drill_down_areas(scope, run, area_param(request.GET))
     )
     page = selectors.run_households(
         scope=scope,
@@ -570,7 +571,7 @@ def _category_word(category: str | None) -> str:
 
 
 def _run_id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return as_id(value) if len(value) < 12 else None
 
 
 @login_required
@@ -926,9 +927,10 @@ def _may_set_facts(user: Any, prefix: str) -> bool:
 
 
 def _year(value: str) -> int:
-    return (
-        int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
-    )
+    try:
+        return year_param({"year": value}) or timezone.localdate().year
+    except InvalidInput:
+        return timezone.localdate().year
 
 
 @dataclass

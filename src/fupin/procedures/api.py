@@ -15,6 +15,7 @@ from ninja.responses import codes_4xx
 from pydantic import Field
 
 from fupin.accounts.scope import scope_for
+from fupin.core.params import AreaFilter
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
 from fupin.procedures.models import Notice, Objection, Procedure
@@ -60,7 +61,7 @@ class ProcedureOut(Schema):
 class ProcedureQuery(Schema):
     state: str = Field("open", description="open | done | cancelled | '' for all")
     kind: str = ""
-    area: str = ""
+    area: AreaFilter = ""
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -125,7 +126,7 @@ class ObjectionOut(Schema):
     finding: str
 
 
-class ResolveIn(Schema):
+class ObjectionResolveIn(Schema):
     upheld: bool
     finding: str
 
@@ -326,7 +327,7 @@ def objection_record(request: HttpRequest, procedure_id: int, payload: Objection
 @router.post(
     "/objections/{objection_id}/resolve", response={200: ObjectionOut, codes_4xx: ErrorOut}
 )
-def objection_resolve(request: HttpRequest, objection_id: int, payload: ResolveIn) -> Any:
+def objection_resolve(request: HttpRequest, objection_id: int, payload: ObjectionResolveIn) -> Any:
     objection = Objection.objects.filter(pk=objection_id).first()
     if objection is not None:
         _get(request, objection.procedure_id)

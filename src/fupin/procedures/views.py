@@ -22,6 +22,7 @@ from fupin.areas.models import Area
 from fupin.areas.selectors import area_get
 from fupin.core import pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from fupin.core.params import area_param
 from fupin.procedures import evidence as evidence_files
 from fupin.procedures import selectors, services
 from fupin.procedures.definitions import DEFINITIONS
@@ -156,7 +157,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         raise AccessDenied()
     kind = request.GET.get("kind", "")
     step = request.GET.get("step", "")
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     qs = selectors.procedure_list(scope=scope, state=Procedure.State.OPEN, kind=kind, area=area)
     if step:
         qs = qs.filter(step=step)
@@ -400,7 +401,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.is_empty:
         raise AccessDenied()
-    area = request.GET.get("area", "")
+    area = area_param(request.GET)
     rows = list(selectors.overdue(scope=scope, area=area)[:500])
     heads = _subjects(rows)
     return render(

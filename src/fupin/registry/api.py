@@ -17,6 +17,7 @@ from pydantic import Field
 
 from fupin.accounts.scope import Scope, scope_for
 from fupin.core import pii
+from fupin.core.params import AreaFilter
 from fupin.registry import selectors, services
 from fupin.registry.choices import Cause, HouseholdStatus, HouseholdType
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -164,7 +165,7 @@ def _member_response(request: HttpRequest, member_id: int) -> dict[str, Any]:
 
 
 class HouseholdQuery(Schema):
-    area_code: str = Field("", description="区划代码：该区划及其下级")
+    area_code: AreaFilter = Field("", description="区划代码：该区划及其下级")
     status: HouseholdStatus | None = None
     household_type: HouseholdType | None = None
     main_cause: Cause | None = None

@@ -141,6 +141,9 @@ def _decode_cursor(cursor: str) -> tuple[str, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         code, pk = raw.split(":")
+        # a forged cursor: only digits go into the query (PostgreSQL refuses NUL in text)
+        if not (code.isascii() and code.isdigit() and pk.isascii() and pk.isdigit()):
+            return None
         return code, int(pk)
     except (ValueError, UnicodeDecodeError):
         return None

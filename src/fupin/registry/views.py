@@ -703,7 +703,7 @@ def income_set(request: HttpRequest, household_id: int) -> HttpResponse:
 def _income_initial(scope: Scope, household: Household, query: Mapping[str, str]) -> dict[str, Any]:
     """Prefill a year already recorded (with its version, so a concurrent edit is caught)."""
     year = query.get("year", "")
-    if not year.isdigit():
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
         return {}
     record = next(
         (r for r in selectors.income_list(scope=scope, household=household) if r.year == int(year)),
@@ -757,7 +757,7 @@ def expense_set(request: HttpRequest, household_id: int) -> HttpResponse:
 def _expense_initial(household: Household, query: Mapping[str, str]) -> dict[str, Any]:
     """Prefill a year already recorded (with its version, so a concurrent edit is caught)."""
     year = query.get("year", "")
-    if not year.isdigit():
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
         return {}
     record = household.expenses.filter(year=int(year)).first()
     if record is None:
