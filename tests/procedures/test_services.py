@@ -382,3 +382,21 @@ def test_working_day_periods() -> None:
     assert october.ends_on >= dt.date(2026, 10, 8) and october.calendar_known
     beyond = period_end(dt.date(2099, 3, 2), 5, "working")
     assert beyond.ends_on == dt.date(2099, 3, 6) and not beyond.calendar_known
+
+
+def test_fupin_today_lets_a_notice_period_run_out(users: dict[str, Any], settings: Any) -> None:
+    """A demo or test run moves the server's day with FUPIN_TODAY (core.clock) instead of
+    waiting out the notice."""
+    settings.FUPIN_TODAY = TODAY
+    procedure = walk(users, open_identification(users), "village_reviewed", TODAY)
+    notice = services.notice_publish(actor=users["village_secretary"], procedure_ids=[procedure.pk])
+    assert notice.starts_on == TODAY
+    officer = users["township_officer"]
+    with pytest.raises(InvalidInput):
+        services.procedure_advance(
+            actor=officer, procedure_id=procedure.pk, step="township_reviewed"
+        )
+    settings.FUPIN_TODAY = notice.ends_on + dt.timedelta(days=1)
+    services.procedure_advance(actor=officer, procedure_id=procedure.pk, step="township_reviewed")
+    procedure.refresh_from_db()
+    assert procedure.step == "township_reviewed"

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 from pydantic import ConfigDict, Field
@@ -22,7 +21,7 @@ from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.codes import prefix_q
 from fupin.assistance import selectors, services
 from fupin.assistance.models import Cadre, Concern, Measure, Pairing, Visit
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import NotFound
 from fupin.core.params import AreaFilter, PositiveId
 from fupin.registry.schemas import ErrorOut
@@ -301,7 +300,7 @@ def _concern_out(c: Concern, *, with_events: bool = False) -> dict[str, Any]:
         "department_id": c.department_id,
         "department_name": c.department.name if c.department else None,
         "due_on": c.due_on,
-        "overdue": concern_overdue(c, timezone.localdate()),
+        "overdue": concern_overdue(c, clock.today()),
         "escalations": c.escalations,
         "resolution": c.resolution,
         "resolved_on": c.resolved_on,
@@ -459,7 +458,7 @@ def concern_list(request: HttpRequest, query: Query[ConcernQuery]) -> list[dict[
     if query.level:
         qs = qs.filter(level=query.level)
     if query.overdue:
-        qs = qs.filter(status=Concern.Status.ROUTED, due_on__lt=timezone.localdate())
+        qs = qs.filter(status=Concern.Status.ROUTED, due_on__lt=clock.today())
     return [_concern_out(c) for c in qs.order_by("-raised_on", "-id")[: query.limit]]
 
 

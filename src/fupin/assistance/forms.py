@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.assistance.models import (
@@ -18,6 +17,7 @@ from fupin.assistance.models import (
     Unit,
     Visit,
 )
+from fupin.core import clock
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -158,7 +158,7 @@ class RecallForm(forms.Form):
 
 
 def last_days(n: int = 31) -> list[dt.date]:
-    today = timezone.localdate()
+    today = clock.today()
     return [today - dt.timedelta(days=i) for i in range(n)]
 
 

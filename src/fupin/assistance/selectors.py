@@ -34,7 +34,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Substr
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.scope import Scope
@@ -55,6 +54,7 @@ from fupin.assistance.models import (
     VisitPhoto,
     WorkTeam,
 )
+from fupin.core import clock
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.policy import engine, standards
 from fupin.policy import params as P
@@ -92,7 +92,7 @@ AGENDA_LEVELS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _prefixes(scope: Scope, area: str) -> tuple[str, ...]:

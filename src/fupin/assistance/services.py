@@ -45,6 +45,7 @@ from fupin.assistance.models import (
     WorkTeam,
 )
 from fupin.audit.services import AppAudit, audit_write
+from fupin.core import clock
 from fupin.core.clean import text as _text
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
@@ -245,7 +246,7 @@ def cadre_leave(
     _require(actor, TOWNSHIP, cadre.area_code)
     if cadre.left_on is not None:
         raise Conflict(_("该干部已调离。"))
-    left_on = left_on or timezone.localdate()
+    left_on = left_on or clock.today()
     cadre.left_on = left_on
     cadre.version += 1
     cadre.save(update_fields=["left_on", "version"])
@@ -278,7 +279,7 @@ def pairing_create(
         raise NotFound()
     if cadre.left_on is not None:
         raise InvalidInput(_("该干部已调离，不能结对。"))
-    today = timezone.localdate()
+    today = clock.today()
     starts_on = starts_on or today
     current = Pairing.objects.select_for_update().filter(household=household, ends_on=None).first()
     if current is not None and current.cadre_id == cadre.pk:
@@ -329,7 +330,7 @@ def pairing_end(
         raise Conflict(_("该结对已结束。"))
     if reason not in Pairing.EndReason.values:
         raise InvalidInput(fields={"reason": [_("结束原因无效")]})
-    pairing.ends_on = ends_on or timezone.localdate()
+    pairing.ends_on = ends_on or clock.today()
     pairing.end_reason = reason
     pairing.save(update_fields=["ends_on", "end_reason"])
     _audit(actor, "pairing_end", "pairing", [pairing.pk], pairing.area_code, channel)
@@ -371,7 +372,7 @@ def plan_save(
     verdict when the plan is made, so that progress can be judged against them."""
     household = _household(household_id)
     _require(actor, FIELD, household.area_code)
-    if not 2014 <= int(year) <= timezone.localdate().year + 1:
+    if not 2014 <= int(year) <= clock.today().year + 1:
         raise InvalidInput(fields={"year": [_("年度无效")]})
     target = _money(income_target, "income_target", required=True)
     plan = Plan.objects.select_for_update().filter(household=household, year=year).first()
@@ -441,7 +442,7 @@ def measure_record(
     if kind is None:
         raise InvalidInput(fields={"type": [_("措施类型不存在")]})
     day = _day(delivered_on, "delivered_on")
-    if day > timezone.localdate():
+    if day > clock.today():
         raise InvalidInput(fields={"delivered_on": [_("落实日期不能晚于今天")]})
     if cadre_id is None and actor is not None:
         cadre_id = Cadre.objects.filter(user=actor).values_list("pk", flat=True).first()
@@ -597,7 +598,7 @@ def visit_record(
     if cadre_id is None:
         raise InvalidInput(fields={"cadre": [_("必填")]})
     day = _day(visited_on, "visited_on")
-    today = timezone.localdate()
+    today = clock.today()
     if day > today or day < today - dt.timedelta(days=60):
         raise InvalidInput(fields={"visited_on": [_("走访日期须在最近 60 天内，且不晚于今天")]})
     if mode not in Visit.Mode.values:
@@ -698,7 +699,7 @@ def concern_raise(
         raise NotFound()
     _require(actor, FIELD, where)
     concern = _concern_create(
-        actor, household, where, _text(text, "text", 2000), None, timezone.localdate()
+        actor, household, where, _text(text, "text", 2000), None, clock.today()
     )
     _audit(actor, "concern_raise", "concern", [concern.pk], where, channel)
     return concern
@@ -764,7 +765,7 @@ def concern_route(
         department = Unit.objects.filter(pk=department_id or 0, handles_concerns=True).first()
         if department is None or not concern.area_code.startswith(department.area_code[:6]):
             raise InvalidInput(fields={"department": [_("请选择受理部门")]})
-    today = timezone.localdate()
+    today = clock.today()
     due = _day(due_on, "due_on") if due_on else _due(concern.area_code, level, today)
     if due < today:
         raise InvalidInput(fields={"due_on": [_("办理时限不能早于今天")]})
@@ -830,7 +831,7 @@ def concern_resolve(
         )
     concern.resolution = _text(resolution, "resolution", 2000)
     concern.status = Concern.Status.RESOLVED
-    concern.resolved_on = timezone.localdate()
+    concern.resolved_on = clock.today()
     concern.version += 1
     concern.save()
     ConcernEvent.objects.create(
@@ -862,8 +863,8 @@ def concern_tell(
     _require(actor, FIELD, concern.area_code)
     if concern.status != Concern.Status.RESOLVED:
         raise InvalidInput(_("问题办结后才能登记向群众反馈。"))
-    day = _day(told_on, "told_on") if told_on else timezone.localdate()
-    if day > timezone.localdate():
+    day = _day(told_on, "told_on") if told_on else clock.today()
+    if day > clock.today():
         raise InvalidInput(fields={"told_on": [_("反馈日期不能晚于今天")]})
     concern.told_on = day
     concern.told_note = _text(note, "note", 2000)
@@ -881,7 +882,7 @@ def concerns_escalate(*, today: dt.date | None = None) -> int:
     """Overdue routed concerns go one level up with a new deadline (set-based: one update
     per level, events and notifications in bulk). Run daily by the scheduler; safe to
     rerun, since an escalated concern has a new deadline in the future."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     national = _params("", today)
     escalated: list[int] = []
     with transaction.atomic():
@@ -1025,7 +1026,7 @@ def team_member_recall(
         raise Conflict(_("该队员已离队。"))
     member.recall_grounds = _text(grounds, "grounds", 2000)
     member.recalled = True
-    member.ends_on = timezone.localdate()
+    member.ends_on = clock.today()
     member.save()
     _audit(actor, "team_member_recall", "team_member", [member.pk], member.team.area_code, channel)
     return member
@@ -1057,7 +1058,7 @@ def presence_record(
     own = actor is not None and member.cadre.user_id == actor.pk
     if not own:
         _require(actor, VILLAGE, member.team.area_code)
-    today = timezone.localdate()
+    today = clock.today()
     wanted = sorted({_day(d, "days") for d in days})
     if not wanted:
         raise InvalidInput(fields={"days": [_("请选择日期")]})

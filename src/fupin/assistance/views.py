@@ -18,7 +18,6 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -64,7 +63,7 @@ from fupin.assistance.models import (
     Visit,
     WorkTeam,
 )
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -187,7 +186,7 @@ def norms(request: HttpRequest) -> HttpResponse:
     """The norm reports: contact, visits, residence, teams, overdue concerns."""
     scope = _scope(request, READERS)
     area = area_param(request.GET)
-    today = timezone.localdate()
+    today = clock.today()
     month = _month(request.GET.get("month", "").strip(), today)
     return render(
         request,
@@ -388,7 +387,7 @@ def units(request: HttpRequest) -> HttpResponse:
                 for u in rows
             ],
             "form": UnitForm(initial={"area_code": scope.root_codes[0]}) if may_edit else None,
-            "village_form": UnitVillageForm(initial={"starts_on": timezone.localdate()})
+            "village_form": UnitVillageForm(initial={"starts_on": clock.today()})
             if may_edit
             else None,
         },
@@ -404,7 +403,7 @@ def visit(request: HttpRequest) -> HttpResponse:
     """The phone-first visit form (民情日记)."""
     scope = _scope(request, services.FIELD)
     cadre = _own_cadre(request)
-    today = timezone.localdate()
+    today = clock.today()
     if request.method == "POST":
         form = VisitForm(request.POST)
         if form.is_valid():
@@ -508,7 +507,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     if area:
         qs = qs.filter(prefix_q("area_code", [area]))
     concerns = list(qs.order_by("-raised_on", "-id")[:PAGE])
-    today = timezone.localdate()
+    today = clock.today()
     heads = head_names([c.household_id for c in concerns if c.household_id])
     return render(
         request,
@@ -607,7 +606,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         request, services.FIELD, concern.area_code
     )
     version = {"version": concern.version}
-    today = timezone.localdate()
+    today = clock.today()
     due = selectors.effective_due(concern)
     return render(
         request,
@@ -638,9 +637,7 @@ def agenda(request: HttpRequest, area_code: str) -> HttpResponse:
         view = selectors.agenda(scope=scope, area_code=area_code)
     except InvalidInput as exc:
         raise NotFound(exc.message) from exc
-    return render(
-        request, "assistance/agenda.html", {"agenda": view, "today": timezone.localdate()}
-    )
+    return render(request, "assistance/agenda.html", {"agenda": view, "today": clock.today()})
 
 
 # --- a cadre's own pages --------------------------------------------------------------------
@@ -761,7 +758,7 @@ def plan(request: HttpRequest, household_id: int) -> HttpResponse:
         .prefetch_related("incomes")
         .order_by("-starts_on", "-id")
     )
-    year = timezone.localdate().year
+    year = clock.today().year
     may_write = _may(request, services.FIELD, household.area_code)
     current = next((p for p in plans if p.year == year), None)
     return render(
@@ -781,7 +778,7 @@ def plan(request: HttpRequest, household_id: int) -> HttpResponse:
                 }
             ),
             "item_form": PlannedMeasureForm(initial={"plan": plans[0].pk}) if plans else None,
-            "participation_form": ParticipationForm(initial={"starts_on": timezone.localdate()}),
+            "participation_form": ParticipationForm(initial={"starts_on": clock.today()}),
             "income_form_year": year - 1,
         },
     )
@@ -829,7 +826,7 @@ def measure_new(request: HttpRequest) -> HttpResponse:
     else:
         form = MeasureForm(
             planned=planned,
-            initial={"household": household.pk, "delivered_on": timezone.localdate()},
+            initial={"household": household.pk, "delivered_on": clock.today()},
         )
     return render(request, "assistance/measure_new.html", {"form": form, "household": household})
 
@@ -902,7 +899,7 @@ def teams(request: HttpRequest) -> HttpResponse:
         except FAILURES as exc:
             _fail(request, exc)
         return HttpResponseRedirect(url)
-    today = timezone.localdate()
+    today = clock.today()
     first = today.replace(day=1)
     members = TeamMember.objects.filter(ends_on__isnull=True).select_related("cadre__unit")
     rows = list(

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.scope import Scope
@@ -28,6 +27,7 @@ from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance import selectors as assistance_selectors
 from fupin.assistance.models import Concern
 from fupin.command.models import Command, CommandPost, ContactPoint, Leader, WorkingGroup
+from fupin.core import clock
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.policy import params as P
 from fupin.policy import standards
@@ -78,7 +78,7 @@ def rule_labels() -> dict[str, str]:
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _prefixes(scope: Scope, area: str = "") -> tuple[str, ...]:

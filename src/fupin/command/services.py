@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.guard import require as _require
@@ -33,6 +32,7 @@ from fupin.command.models import (
     Line,
     WorkingGroup,
 )
+from fupin.core import clock
 from fupin.core.clean import text as _text
 from fupin.core.errors import Conflict, InvalidInput, NotFound
 
@@ -197,7 +197,7 @@ def leader_retire(
     _require(actor, TOWNSHIP if leader.level == Leader.Level.TOWNSHIP else COUNTY, leader.area_code)
     if not leader.is_active:
         raise Conflict(_("%(name)s 已不在任。") % {"name": leader.name})
-    on = on or timezone.localdate()
+    on = on or clock.today()
     leader.is_active = False
     leader.version += 1
     leader.save(update_fields=["is_active", "version"])
@@ -233,7 +233,7 @@ def command_create(
     command = Command.objects.create(
         area_code=area_code,
         name=_text(name, "name", 100, required=False) or default,
-        established_on=established_on or timezone.localdate(),
+        established_on=established_on or clock.today(),
     )
     WorkingGroup.objects.bulk_create(
         WorkingGroup(command=command, line=line, name=label, duties=duties, ordering=i)
@@ -432,7 +432,7 @@ def contact_assign(
         leader=leader,
         kind=kind,
         area_code=area_code,
-        starts_on=starts_on or timezone.localdate(),
+        starts_on=starts_on or clock.today(),
         note=_text(note, "note", 200, required=False),
     )
     _audit(actor, "contact_assign", "contact_point", [point.pk], area_code, channel)
@@ -449,7 +449,7 @@ def contact_end(
     _require(actor, COUNTY, point.area_code)
     if point.ends_on is not None:
         raise Conflict(_("该联系点已结束。"))
-    ends_on = ends_on or timezone.localdate()
+    ends_on = ends_on or clock.today()
     if ends_on < point.starts_on:
         raise InvalidInput(fields={"ends_on": [_("结束日期不能早于开始日期")]})
     point.ends_on = ends_on

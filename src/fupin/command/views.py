@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -27,7 +26,7 @@ from fupin.assistance.models import Unit
 from fupin.command import selectors, services
 from fupin.command.forms import CommandForm, ContactForm, GroupForm, LeaderForm, PostForm
 from fupin.command.models import ContactPoint, Leader
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -232,7 +231,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
         except FAILURES as exc:
             _fail(request, exc)
         return HttpResponseRedirect(reverse("command:contacts"))
-    today = timezone.localdate()
+    today = clock.today()
     rows = selectors.contact_points(scope=scope, area=area, today=today)
     may_manage = holds_role(request.user, services.COUNTY, scope.root_codes[0])
     context = {

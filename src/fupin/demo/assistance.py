@@ -6,7 +6,7 @@ the last 120 days, residents' concerns, resident work teams with presence and le
 
 It draws from its own ``random.Random`` so the registry stays as it was, and reads the
 registry in one pass; every row is written set-based (``fupin.core.bulk``). Visits,
-concerns and presence are counted back from today (``timezone.localdate()``), since the
+concerns and presence are counted back from today (``clock.today()``), since the
 reports judge them against today.
 
 Some norms are broken on purpose, so that the reports have something to show: about 3 %
@@ -57,6 +57,7 @@ from fupin.assistance.models import (
     Visit,
     WorkTeam,
 )
+from fupin.core import clock
 from fupin.core.bulk import allocate_ids, bulk_insert
 from fupin.demo.names import (
     FEMALE_CHARS_NEW,
@@ -1627,9 +1628,7 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
 def build(*, seed: int, today: date | None = None) -> AssistanceResult:
     """Write the demo county's assistance; its registry and areas must be written."""
     started = time.monotonic()
-    builder = _Builder(
-        random.Random(f"fupin-demo-assistance:{seed}"), today or timezone.localdate()
-    )
+    builder = _Builder(random.Random(f"fupin-demo-assistance:{seed}"), today or clock.today())
     with transaction.atomic():
         builder.run()
     return AssistanceResult(counts=builder.counts, seconds=time.monotonic() - started)
@@ -1692,7 +1691,7 @@ def users_link() -> bool:
             )
         )
     routed = Concern.objects.filter(
-        status=Concern.Status.ROUTED, due_on__gte=timezone.localdate()
+        status=Concern.Status.ROUTED, due_on__gte=clock.today()
     ).order_by("due_on", "id")
     concern = (
         routed.filter(area_code__startswith=village).first()
@@ -1735,7 +1734,7 @@ def users_link() -> bool:
         overdue = (
             Concern.objects.filter(
                 status=Concern.Status.ROUTED,
-                due_on__lt=timezone.localdate(),
+                due_on__lt=clock.today(),
                 area_code__startswith=prefix,
             )
             .order_by("-escalations", "due_on", "id")

@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection
-from django.utils import timezone
 
+from fupin.core import clock
 from fupin.demo import org_command, org_leadership, org_matching, org_party
 
 BUILDERS = (
@@ -52,7 +52,7 @@ def _analyze() -> None:
 
 def build(*, seed: int) -> Built:
     started = time.monotonic()
-    today = timezone.localdate()
+    today = clock.today()
     counts: dict[str, int] = {}
     for name, builder in BUILDERS:
         written = builder(rng=random.Random(f"fupin-demo-{name}:{seed}"), today=today)

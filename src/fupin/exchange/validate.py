@@ -25,6 +25,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from fupin.accounts.scope import scope_for
+from fupin.core import clock
 from fupin.core.bulk import insert_rows
 from fupin.exchange import layout
 from fupin.exchange.readers import ROW, RawTables
@@ -167,7 +168,7 @@ def _id_reason(col: str) -> pl.Expr:
         .then(pl.lit(_("证件号码校验位错误")))
         .when(birth.is_null() | (birth < date(1900, 1, 1)))
         .then(pl.lit(_("证件号码中的出生日期无效")))
-        .when(birth > date.today())
+        .when(birth > clock.today())
         .then(pl.lit(_("证件号码中的出生日期晚于今天")))
         .otherwise(None)
     )

@@ -15,13 +15,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 from pydantic import ConfigDict
 
 from fupin.accounts.scope import Scope, scope_for
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import AccessDenied, NotFound
 from fupin.core.params import AreaFilter, Year
 from fupin.leadership import selectors, services
@@ -308,7 +307,7 @@ def weak_cases(request: HttpRequest, query: Query[CaseQuery]) -> Any:
 
 def _cases_out(request: HttpRequest, ids: list[int]) -> list[dict[str, Any]]:
     """The cases of a list with their criteria and items, in a fixed number of queries."""
-    today = timezone.localdate()
+    today = clock.today()
     cases = {
         c.pk: c
         for c in WeakCase.objects.filter(pk__in=ids)

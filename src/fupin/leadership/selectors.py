@@ -32,11 +32,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ExtractYear, Substr
-from django.utils import timezone
 
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import LEVELS, PREFIX_LENGTH, level_of, prefix_q
 from fupin.areas.models import Area
+from fupin.core import clock
 from fupin.core.errors import NotFound
 from fupin.leadership.models import (
     BuildingAssignment,
@@ -64,7 +64,7 @@ EDUCATED = (Education.SENIOR, Education.COLLEGE)
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _prefixes(scope: Scope, area: str) -> tuple[str, ...]:

@@ -25,7 +25,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.guard import require as _require
@@ -37,6 +36,7 @@ from fupin.areas.models import Area
 from fupin.assistance.models import Cadre
 from fupin.audit.services import AppAudit
 from fupin.command.models import Leader
+from fupin.core import clock
 from fupin.core.clean import text as _text
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.leadership.models import (
@@ -135,7 +135,7 @@ def official_appoint(
     """Put a person in post on the village's two committees (the township)."""
     _village(area_code)
     _require(actor, TOWNSHIP, area_code)
-    today = timezone.localdate()
+    today = clock.today()
     member = None
     if member_id is not None:
         member = PartyMember.objects.filter(pk=member_id, is_active=True).first()
@@ -176,7 +176,7 @@ def official_end(
         raise Conflict()
     if official.ends_on is not None:
         raise Conflict(_("该成员已离任。"))
-    ends = _day(ends_on, "ends_on", default=timezone.localdate())
+    ends = _day(ends_on, "ends_on", default=clock.today())
     if ends < official.starts_on:
         raise InvalidInput(fields={"ends_on": [_("离任日期不能早于任职日期")]})
     official.ends_on = ends
@@ -205,7 +205,7 @@ def reserve_add(
     proposes, the township or the county may add as well."""
     _village(area_code)
     _require(actor, VILLAGE, area_code)
-    today = timezone.localdate()
+    today = clock.today()
     row = ReserveCadre.objects.create(
         area_code=area_code,
         name=_text(name, "name", 64),
@@ -237,7 +237,7 @@ def reserve_remove(
     if row.removed_on is not None:
         raise Conflict(_("该后备干部已出库。"))
     row.removed_reason = _text(reason, "reason", 200)
-    row.removed_on = _day(removed_on, "removed_on", default=timezone.localdate())
+    row.removed_on = _day(removed_on, "removed_on", default=clock.today())
     row.save(update_fields=["removed_reason", "removed_on"])
     _audit(actor, "reserve_remove", "reserve_cadre", [row.pk], row.area_code, channel)
     return row
@@ -288,7 +288,7 @@ def weak_case_flag(
         raise InvalidInput(fields={"criteria": [_("至少选择一项认定情形")]})
     if WeakCase.objects.filter(organisation=org).exclude(status=WeakCase.Status.CLOSED).exists():
         raise Conflict(_("该党组织已有未销号的整顿。"))
-    day = _day(flagged_on, "flagged_on", default=timezone.localdate())
+    day = _day(flagged_on, "flagged_on", default=clock.today())
     case = WeakCase.objects.create(
         organisation=org,
         area_code=org.area_code,
@@ -420,7 +420,7 @@ def rectification_item_close(
     written = _attach(item, upload) if upload is not None else []
     try:
         item.closed_note = note
-        item.closed_on = _day(closed_on, "closed_on", default=timezone.localdate())
+        item.closed_on = _day(closed_on, "closed_on", default=clock.today())
         item.closed_by = _user(actor)
         item.save()
         _bump(case, [])
@@ -461,7 +461,7 @@ def weak_case_close(
             fields={"items": [_("还有 %(n)s 项整改事项未完成") % {"n": len(open_items)}]}
         )
     case.status = WeakCase.Status.CLOSED
-    case.closed_on = _day(closed_on, "closed_on", default=timezone.localdate())
+    case.closed_on = _day(closed_on, "closed_on", default=clock.today())
     case.closed_by = _user(actor)
     _bump(case, ["status", "closed_on", "closed_by"])
     _audit(actor, "weak_case_close", "weak_case", [case.pk], case.area_code, channel)
@@ -496,7 +496,7 @@ def building_assign(
         if active.filter(kind=kind, area_code=area_code).exists():
             raise Conflict(_("该村已有党建指导员，请先结束原指导员的任务。"))
     else:
-        limit = int(_params(area_code, timezone.localdate().year)["supervisor_villages_max"])
+        limit = int(_params(area_code, clock.today().year)["supervisor_villages_max"])
         if active.filter(kind=kind, cadre=cadre).count() >= limit:
             raise InvalidInput(
                 fields={"cadre": [_("每名督导员联系村不多于 %(n)s 个") % {"n": limit}]}
@@ -505,7 +505,7 @@ def building_assign(
         kind=kind,
         cadre=cadre,
         area_code=area_code,
-        starts_on=_day(starts_on, "starts_on", default=timezone.localdate()),
+        starts_on=_day(starts_on, "starts_on", default=clock.today()),
     )
     _audit(actor, "building_assign", "building_assignment", [row.pk], area_code, channel)
     return row
@@ -521,7 +521,7 @@ def building_end(
     _require(actor, TOWNSHIP, row.area_code)
     if row.ends_on is not None:
         raise Conflict(_("该任务已结束。"))
-    ends = _day(ends_on, "ends_on", default=timezone.localdate())
+    ends = _day(ends_on, "ends_on", default=clock.today())
     if ends < row.starts_on:
         raise InvalidInput(fields={"ends_on": [_("结束日期不能早于开始日期")]})
     row.ends_on = ends
@@ -546,7 +546,7 @@ def goal_record(
     _village(area_code)
     _require(actor, VILLAGE, area_code)
     _choice(goal, Goal, "goal")
-    day = _day(reached_on, "reached_on", default=timezone.localdate())
+    day = _day(reached_on, "reached_on", default=clock.today())
     if day.year != int(year):
         raise InvalidInput(fields={"reached_on": [_("达成日期须在该年度内")]})
     row, _created = GoalProgress.objects.update_or_create(

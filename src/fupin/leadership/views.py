@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,6 +25,7 @@ from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Cadre
 from fupin.command.models import Leader
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -112,7 +112,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     cadres."""
     scope = _scope(request)
     area = area_param(request.GET)
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "leadership/overview.html",
@@ -449,7 +449,7 @@ def building(request: HttpRequest) -> HttpResponse:
 def goals(request: HttpRequest) -> HttpResponse:
     """Villages × 六个一 for a year, each with its instructor."""
     scope = _scope(request)
-    today = timezone.localdate()
+    today = clock.today()
     year = year_param(request.GET) or today.year
     if request.method == "POST":
         _submit(
@@ -561,7 +561,7 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_GET
 def untrained(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
-    today = timezone.localdate()
+    today = clock.today()
     year = year_param(request.GET) or today.year
     rows = selectors.untrained(scope=scope, year=year, today=today)
     return render(

@@ -14,12 +14,12 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import PREFIX_LENGTH, prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Cadre
+from fupin.core import clock
 from fupin.core.errors import NotFound
 from fupin.matching import services
 from fupin.matching.models import (
@@ -237,7 +237,7 @@ def postings_list(
     names = dict(
         Area.objects.filter(code__in={p.area_code for p in rows}).values_list("code", "name")
     )
-    today = timezone.localdate()
+    today = clock.today()
     for p in rows:
         p.village_name = names.get(p.area_code, p.area_code)  # type: ignore[attr-defined]
         p.term_over = p.status == Posting.Status.ACTIVE and p.ends_on < today  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ from fupin.areas.codes import level_of, prefix_of, prefix_q
 from fupin.areas.models import Area, PovertyStatus
 from fupin.assistance.models import Cadre, TeamMember, WorkTeam
 from fupin.audit.services import AppAudit
+from fupin.core import clock
 from fupin.core.clean import text as _text
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.matching import scoring, solver
@@ -207,7 +208,7 @@ def candidate_save(
     _require(actor, COUNTY, cadre.area_code)
     if background not in Background.values:
         raise InvalidInput(fields={"background": [_("工作背景无效")]})
-    year = timezone.localdate().year
+    year = clock.today().year
     born = _int(birth_year, "birth_year", year - 70, year - 18)
     candidate = Candidate.objects.select_for_update().filter(cadre=cadre).first()
     if candidate is None:
@@ -667,7 +668,7 @@ def posting_appraise(
     recording the same year again corrects it."""
     posting = _posting(posting_id)
     _require(actor, TOWNSHIP, posting.area_code)
-    today = timezone.localdate()
+    today = clock.today()
     number = _int(year, "year", posting.starts_on.year, today.year)
     if grade not in Appraisal.Grade.values:
         raise InvalidInput(fields={"grade": [_("等次无效")]})
@@ -702,7 +703,7 @@ def posting_recall(
     _check_version(posting, version)
     posting.recall_grounds = _text(grounds, "grounds", 2000)
     posting.status = Posting.Status.RECALLED
-    posting.left_on = timezone.localdate()
+    posting.left_on = clock.today()
     posting.version += 1
     posting.save()
     _leave_team(posting, posting.left_on, grounds=posting.recall_grounds)
@@ -725,7 +726,7 @@ def posting_end(
     if posting.status != Posting.Status.ACTIVE:
         raise Conflict(_("该选派已结束。"))
     _check_version(posting, version)
-    day = _day(left_on, "left_on") if left_on else timezone.localdate()
+    day = _day(left_on, "left_on") if left_on else clock.today()
     if day < posting.starts_on:
         raise InvalidInput(fields={"left_on": [_("离任日期不能早于任职日期")]})
     posting.status = Posting.Status.ENDED

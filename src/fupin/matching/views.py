@@ -13,11 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.accounts.scope import Scope, scope_for
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -77,7 +77,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
             _form_fail(request, form)
         return HttpResponseRedirect(reverse("matching:rounds"))
     blank: RoundForm | None = (
-        RoundForm(initial={"area_code": counties[0], "starts_on": timezone.localdate()})
+        RoundForm(initial={"area_code": counties[0], "starts_on": clock.today()})
         if counties
         else None
     )
@@ -166,9 +166,7 @@ def round_print(request: HttpRequest, round_id: int) -> HttpResponse:
     """The printable result table."""
     scope = _scope(request)
     view = selectors.round_detail(scope=scope, round_id=round_id, alternatives=False)
-    return render(
-        request, "matching/round_print.html", {"view": view, "today": timezone.localdate()}
-    )
+    return render(request, "matching/round_print.html", {"view": view, "today": clock.today()})
 
 
 # --- postings -------------------------------------------------------------------------------
@@ -238,7 +236,7 @@ def postings(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Posting.Status.choices,
             "grades": Appraisal.Grade.choices,
-            "year": timezone.localdate().year,
+            "year": clock.today().year,
         },
     )
 
@@ -283,7 +281,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
             "cadres": selectors.cadres_without_candidacy(scope=scope) if manage else [],
             "manage": manage,
             "backgrounds": Background.choices,
-            "year": timezone.localdate().year,
+            "year": clock.today().year,
         },
     )
 

@@ -13,14 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.responses import codes_4xx
 from pydantic import ConfigDict, Field
 
 from fupin.accounts.models import Role
 from fupin.accounts.scope import Scope, scope_for
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import AccessDenied
 from fupin.core.params import AreaFilter, PositiveId, Year
 from fupin.party import selectors, services
@@ -308,7 +307,7 @@ def member_vanguard(request: HttpRequest, member_id: int, query: Query[YearQuery
     """The member's vanguard index for a year, item by item, with the facts behind each
     item's points and the item's points per fact and cap."""
     scope = reader_scope(_actor(request))
-    year = query.year or timezone.localdate().year
+    year = query.year or clock.today().year
     f = selectors.member_file(scope=scope, member_id=member_id, year=year)
     return {
         "member_id": f.member.pk,
@@ -341,7 +340,7 @@ def vanguard_ranking(request: HttpRequest, query: Query[RankingQuery]) -> list[d
     scope = reader_scope(_actor(request))
     rows = selectors.vanguard(
         scope=scope,
-        year=query.year or timezone.localdate().year,
+        year=query.year or clock.today().year,
         area=query.area,
         organisation_id=query.organisation_id,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.core import clock
 from fupin.party.models import EconomicBody, Gender, Meeting, MemberRecord, PartyOrganisation
 from fupin.registry.choices import Education
 
@@ -93,7 +93,7 @@ class MeetingForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attendees"].choices = members  # type: ignore[attr-defined]
-        self.fields["held_on"].initial = timezone.localdate()
+        self.fields["held_on"].initial = clock.today()
 
 
 class RecordForm(forms.Form):

@@ -39,7 +39,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Least, Rank, Substr
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,6 +46,7 @@ from fupin.accounts.scope import Scope
 from fupin.areas.codes import prefix_of, prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Concern, Pairing, Visit
+from fupin.core import clock
 from fupin.core.errors import NotFound
 from fupin.leadership.models import CourseAttendance
 from fupin.party.models import EconomicBody, Meeting, MemberRecord, PartyMember, PartyOrganisation
@@ -69,7 +69,7 @@ ATTENDANCE = Meeting.attendees.through
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
+    return today or clock.today()
 
 
 def _area_prefix(area: str) -> str:

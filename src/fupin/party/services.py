@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.guard import require as _require
@@ -27,6 +26,7 @@ from fupin.areas.codes import level_of, prefix_of
 from fupin.areas.models import Area
 from fupin.assistance.models import Cadre, Unit
 from fupin.audit.services import AppAudit
+from fupin.core import clock
 from fupin.core.clean import text as _text
 from fupin.core.errors import Conflict, InvalidInput, NotFound
 from fupin.party.models import (
@@ -75,7 +75,7 @@ def _day(value: Any, field: str, *, required: bool = True) -> dt.date | None:
 
 
 def _not_future(day: dt.date | None, field: str) -> None:
-    if day is not None and day > timezone.localdate():
+    if day is not None and day > clock.today():
         raise InvalidInput(fields={field: [_("不能晚于今天")]})
 
 
@@ -424,7 +424,7 @@ def member_transfer_out(
     _check_version(member.version, version)
     if not member.is_active:
         raise Conflict(_("该党员已转出。"))
-    day = _day(left_on, "left_on", required=False) or timezone.localdate()
+    day = _day(left_on, "left_on", required=False) or clock.today()
     _not_future(day, "left_on")
     if day < member.joined_on:
         raise InvalidInput(fields={"left_on": [_("转出日期不能早于入党日期")]})

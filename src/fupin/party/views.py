@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,7 +24,7 @@ from fupin.accounts.scope import Scope, holds_role
 from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
 from fupin.assistance.models import Unit
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.feedback import fail as _fail
 from fupin.core.feedback import form_fail as _form_fail
@@ -61,7 +60,7 @@ def _manages_any(scope: Scope) -> bool:
 
 
 def _year(request: HttpRequest) -> int:
-    return year_param(request.GET) or timezone.localdate().year
+    return year_param(request.GET) or clock.today().year
 
 
 def _organisation_choices(scope: Scope) -> list[tuple[int, str]]:
@@ -258,7 +257,7 @@ def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
             ),
             "cover_form": CoverForm(bodies=candidates) if candidates else None,
             "member_form": MemberForm() if may_manage and org.is_active else None,
-            "year": timezone.localdate().year,
+            "year": clock.today().year,
         },
     )
 
@@ -366,10 +365,10 @@ def member(request: HttpRequest, member_id: int) -> HttpResponse:
             "m": m,
             "phone": phone,
             "year": year,
-            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
+            "years": list(range(clock.today().year, clock.today().year - 5, -1)),
             "record_form": RecordForm() if may_manage else None,
             "transfer_form": (
-                TransferForm(initial={"left_on": timezone.localdate(), "version": m.version})
+                TransferForm(initial={"left_on": clock.today(), "version": m.version})
                 if may_manage
                 else None
             ),
@@ -426,7 +425,7 @@ def vanguard(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "items": selectors.ITEMS,
             "year": year,
-            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
+            "years": list(range(clock.today().year, clock.today().year - 5, -1)),
             "organisations": _organisation_choices(scope),
             "organisation_id": organisation_id,
             "area": area,

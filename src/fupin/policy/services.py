@@ -26,6 +26,7 @@ from fupin.accounts.scope import scope_for
 from fupin.areas.codes import prefix_of
 from fupin.areas.models import Area
 from fupin.audit.services import audit_write
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.core.files import private_dir
 from fupin.policy import engine, standards
@@ -394,7 +395,7 @@ def evaluation_run_create(
 
 
 def _as_of(year: int) -> dt.date:
-    return min(timezone.localdate(), dt.date(year, 12, 31))
+    return min(clock.today(), dt.date(year, 12, 31))
 
 
 def evaluation_run_execute(*, run_id: int) -> EvaluationRun:

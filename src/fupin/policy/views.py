@@ -26,6 +26,7 @@ from fupin.accounts.scope import Scope, scope_for
 from fupin.areas.codes import prefix_of
 from fupin.areas.models import Area
 from fupin.areas.selectors import area_get, area_list, area_roots
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, FupinError, InvalidInput, NotFound
 from fupin.core.params import area_param, as_id, year_param
 from fupin.policy import engine, selectors, services, standards
@@ -220,7 +221,7 @@ def _finished(run: EvaluationRun) -> str:
 def run_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     areas = _run_areas(request.user, scope)
-    form = RunCreateForm(_posted(request), areas=areas, initial={"year": timezone.localdate().year})
+    form = RunCreateForm(_posted(request), areas=areas, initial={"year": clock.today().year})
     status = 200
     if request.method == "POST":
         if not areas:
@@ -882,7 +883,7 @@ def standard_create(request: HttpRequest) -> HttpResponse:
     national = selectors.standard_list().filter(region="").first()
     base = selectors.standard_current(standard=national).params if national else {}
     initial = _standard_initial({}, base)
-    initial["year"] = timezone.localdate().year
+    initial["year"] = clock.today().year
     own = [prefix_of(code) for _role, code in scope_for(request.user).roles]
     counties = [p for p in own if len(p) == 6 and services.may_edit_standard(request.user, p)]
     if counties:
@@ -928,9 +929,9 @@ def _may_set_facts(user: Any, prefix: str) -> bool:
 
 def _year(value: str) -> int:
     try:
-        return year_param({"year": value}) or timezone.localdate().year
+        return year_param({"year": value}) or clock.today().year
     except InvalidInput:
-        return timezone.localdate().year
+        return clock.today().year
 
 
 @dataclass

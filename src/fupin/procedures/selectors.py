@@ -9,12 +9,11 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import prefix_q
 from fupin.areas.models import Area
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import NotFound
 from fupin.procedures.definitions import DEFINITIONS, Step
 from fupin.procedures.models import Evidence, Notice, Objection, Procedure, ProcedureStep
@@ -44,7 +43,7 @@ def procedure_get(*, scope: Scope, procedure_id: int) -> Procedure:
 
 def overdue(*, scope: Scope, area: str = "", today: dt.date | None = None) -> QuerySet[Procedure]:
     """Open procedures past their time limit, oldest deadline first."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (
         procedure_list(scope=scope, state=Procedure.State.OPEN, area=area)
         .filter(due_on__lt=today)
@@ -175,7 +174,7 @@ class PublicNotice:
 
 def public_notices(*, today: dt.date | None = None) -> QuerySet[Notice]:
     """Notices on the public page: running ones and those ended in the last 30 days."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return Notice.objects.filter(ends_on__gte=today - dt.timedelta(days=30)).order_by(
         "-starts_on", "-id"
     )
@@ -183,7 +182,7 @@ def public_notices(*, today: dt.date | None = None) -> QuerySet[Notice]:
 
 def public_notice(*, notice_id: int, today: dt.date | None = None) -> PublicNotice:
     """A notice as the public sees it: head's name, masked ID, household size, group."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     notice = public_notices(today=today).filter(pk=notice_id).first()
     if notice is None:
         raise NotFound()
@@ -329,7 +328,7 @@ def cards(*, scope: Scope, viewer: pii.Viewer, households: list[Household]) -> l
 
     households = [h for h in households if scope.covers(h.area_code)]
     ids = [h.pk for h in households]
-    today = timezone.localdate()
+    today = clock.today()
     members: dict[int, list[CardMember]] = {i: [] for i in ids}
     for m in Member.objects.filter(household_id__in=ids, is_active=True).order_by(
         "household_id", "id"

@@ -24,6 +24,7 @@ from fupin.areas.codes import prefix_of, prefix_q
 from fupin.areas.models import Area, PovertyStatus
 from fupin.areas.services import village_poverty_exit
 from fupin.audit.services import audit_write
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.policy import standards
 from fupin.procedures import evidence
@@ -221,7 +222,7 @@ def procedure_open(
         source = _check_run_candidate(actor, kind, household, run_id)
     elif run_id is not None:
         source = f"policy_run:{_run_for(actor, run_id).pk}"
-    today = timezone.localdate()
+    today = clock.today()
     due_on = None
     if definition.time_limit_param:
         days = int(_params(where, today)[definition.time_limit_param])
@@ -259,7 +260,7 @@ def _check_notice_passed(procedure: Procedure) -> None:
     notice = _notice_of(procedure)
     if notice is None:  # pragma: no cover - a notice step is only reached by publishing
         raise InvalidInput(_("找不到该步骤的公示。"))
-    today = timezone.localdate()
+    today = clock.today()
     if today <= notice.ends_on:
         raise InvalidInput(
             _("公示期至 %(end)s 结束，期满后（%(next)s 起）才能办理下一步。")
@@ -273,7 +274,7 @@ def _check_notice_passed(procedure: Procedure) -> None:
 
 
 def _apply_outcome(actor: Any, procedure: Procedure, definition: Definition, channel: str) -> None:
-    year = timezone.localdate().year
+    year = clock.today().year
     if definition.for_village:
         village_poverty_exit(actor=actor, area_code=procedure.area_code, year=year, channel=channel)
         return
@@ -355,8 +356,8 @@ def notice_publish(
     ids = sorted(set(int(i) for i in procedure_ids))
     if not ids:
         raise InvalidInput(_("请选择要公示的户。"))
-    starts_on = starts_on or timezone.localdate()
-    if starts_on < timezone.localdate():
+    starts_on = starts_on or clock.today()
+    if starts_on < clock.today():
         raise InvalidInput(fields={"starts_on": [_("公示不能从过去的日期开始")]})
     with transaction.atomic():
         procedures = list(Procedure.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
@@ -475,7 +476,7 @@ def objection_raise(
             raise NotFound()
         if procedure.step != notice.step or procedure.state != State.OPEN:
             raise InvalidInput(_("该户的公示已结束，异议请向乡镇反映。"))
-        if timezone.localdate() < notice.starts_on:
+        if clock.today() < notice.starts_on:
             raise InvalidInput(_("公示尚未开始。"))
         if channel == "public":
             _check_visitor_limit(visitor)

@@ -23,7 +23,7 @@ from opencc import OpenCC
 
 from fupin.accounts.scope import Scope
 from fupin.areas.codes import prefix_q
-from fupin.core import pii
+from fupin.core import clock, pii
 from fupin.core.errors import NotFound
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household, HouseholdChange, IncomeRecord, Member
@@ -277,7 +277,7 @@ def _age(id_number: str, today: date) -> int | None:
 
 def member_views(*, viewer: pii.Viewer, members: list[Member], area_code: str) -> list[MemberView]:
     """Members as the viewer's actor may see them (the viewer records what it reveals)."""
-    today = date.today()
+    today = clock.today()
     views = []
     for m in members:
         ref = ("member", m.pk)

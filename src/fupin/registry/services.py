@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from fupin.accounts.scope import scope_for
 from fupin.areas.models import Area
 from fupin.audit.services import audit_write
+from fupin.core import clock
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from fupin.registry.choices import Cause, HouseholdStatus, Relation
 from fupin.registry.models import (
@@ -431,7 +432,7 @@ def household_status_by_procedure(
             _("户状态已是“%(status)s”，不能再由此程序变更。")
             % {"status": household.get_status_display()}
         )
-    year = timezone.localdate().year
+    year = clock.today().year
     values: dict[str, Any] = {"status": definition.outcome_status}
     if definition.kind == "identification" and household.identified_year is None:
         values["identified_year"] = year
@@ -756,7 +757,7 @@ def hardship_event_record(
             cleaned[name] = field.clean(value, None)  # type: ignore[union-attr]
         except ValidationError as exc:
             errors[name] = [str(m) for m in exc.messages]
-    if "occurred_on" in cleaned and cleaned["occurred_on"] > timezone.localdate():
+    if "occurred_on" in cleaned and cleaned["occurred_on"] > clock.today():
         errors["occurred_on"] = [_("发生日期不能晚于今天")]
     if cleaned.get("loss") is not None and cleaned["loss"] < 0:
         errors["loss"] = [_("不能为负数")]

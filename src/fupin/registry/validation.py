@@ -13,6 +13,8 @@ from pypinyin import lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
+from fupin.core import clock
+
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 _SCHOOLING = re.compile(
@@ -61,7 +63,7 @@ def check_id_number(value: str) -> IdFacts:
     except (InvalidFormat, InvalidLength) as exc:
         raise FieldError(_("证件号码格式错误")) from exc
     birth = ric.get_birth_date(number)
-    if birth > date.today():
+    if birth > clock.today():
         raise FieldError(_("证件号码中的出生日期晚于今天"))
     sex = "male" if int(number[16]) % 2 == 1 else "female"
     return IdFacts(birth_date=birth, sex=sex)
