@@ -13,7 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 from fupin.assistance import services
 from fupin.assistance.models import Concern, Visit, VisitPhoto
 from tests import factories
-from tests.browser.test_household_flow import SHOTS, _login, browser  # noqa: F401  (fixture)
+from tests.browser.conftest import SHOTS
+from tests.browser.test_household_flow import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -24,7 +25,7 @@ PNG = (
 )
 
 
-def _phone(browser: Browser, base: str, username: str) -> Page:  # noqa: F811
+def _phone(browser: Browser, base: str, username: str) -> Page:
     context = browser.new_context(
         locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
     )
@@ -35,7 +36,7 @@ def _phone(browser: Browser, base: str, username: str) -> Page:  # noqa: F811
 
 def test_concern_flow_at_phone_width(
     live_server: Any,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     users: dict[str, Any],
     settings: Any,
     tmp_path: Path,

@@ -9,14 +9,14 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from tests import factories
-from tests.browser.test_household_flow import _login, browser  # noqa: F401  (fixture)
+from tests.browser.test_household_flow import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_pages_work_under_the_policy(
     live_server: Any,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     users: dict[str, Any],
 ) -> None:
     from fupin.policy.services import (

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from fupin.procedures.models import Notice, Procedure
 from tests import factories
-from tests.browser.test_household_flow import SHOTS, _login, browser  # noqa: F401  (fixture)
+from tests.browser.conftest import SHOTS
+from tests.browser.test_household_flow import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,7 @@ class Clock:
         return self.day
 
 
-def _as(browser: Browser, base: str, username: str) -> Page:  # noqa: F811
+def _as(browser: Browser, base: str, username: str) -> Page:
     page = browser.new_context(locale="zh-CN").new_page()
     _login(page, base, username)
     return page
@@ -43,7 +44,7 @@ def _do(page: Page, base: str, procedure_id: int, step_label: str, note: str = "
     expect(page.get_by_text("已办理。")).to_be_visible()
 
 
-def test_identification_flow(live_server: Any, browser: Browser, users: dict[str, Any]) -> None:  # noqa: F811
+def test_identification_flow(live_server: Any, browser: Browser, users: dict[str, Any]) -> None:
     from fupin.policy.services import standards_install_defaults
 
     standards_install_defaults()  # emptied by an earlier transactional test, if any
@@ -140,7 +141,7 @@ def test_identification_flow(live_server: Any, browser: Browser, users: dict[str
 
 def test_printed_cards_and_notice(
     live_server: Any,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     users: dict[str, Any],
 ) -> None:
     """Screenshots, as printed, of a village's 明白卡 and of a village notice."""

@@ -11,7 +11,8 @@ from playwright.sync_api import Browser, expect
 
 from fupin.exchange import services
 from fupin.exchange.models import ImportJob
-from tests.browser.test_household_flow import SHOTS, _login, browser  # noqa: F401  (fixture)
+from tests.browser.conftest import SHOTS
+from tests.browser.test_household_flow import _login
 from tests.exchange.test_jobs import household_rows, write_xlsx
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -24,7 +25,7 @@ DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 def test_import_flow(
     live_server: Any,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     users: dict[str, Any],
     settings: Any,
     tmp_path: Path,

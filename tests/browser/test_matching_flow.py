@@ -11,13 +11,14 @@ from playwright.sync_api import Browser, expect
 
 from fupin.audit.models import AuditEvent
 from fupin.matching.models import MatchRound, Posting, Proposal
-from tests.browser.test_household_flow import SHOTS, _login, browser  # noqa: F401  (fixture)
+from tests.browser.conftest import SHOTS
+from tests.browser.test_household_flow import _login
 from tests.matching.conftest import V1, V2, V3, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_matching_flow(live_server: Any, browser: Browser, users: dict[str, Any]) -> None:  # noqa: F811
+def test_matching_flow(live_server: Any, browser: Browser, users: dict[str, Any]) -> None:
     from fupin.policy.services import standards_install_defaults
 
     standards_install_defaults()  # emptied by an earlier transactional test, if any

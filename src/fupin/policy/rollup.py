@@ -21,7 +21,8 @@ from fupin.policy.models import AreaResult, CountyAssessment, VillageFacts
 PASS, FAIL, MISSING = "pass", "fail", "missing"
 VILLAGE_CONDITIONS = ("hard_road", "safe_water", "electricity", "clinic")
 
-SUM_COLUMNS = (
+# The counts every level of a run carries; the run's summary gives them for a scope.
+COUNT_COLUMNS = (
     "households",
     "people",
     "poor_households",
@@ -30,6 +31,9 @@ SUM_COLUMNS = (
     "meets_exit",
     "exit_candidates",
     "failing_exited",
+)
+SUM_COLUMNS = (
+    *COUNT_COLUMNS,
     *(f"clause_{name}" for name, _ in CLAUSES),
     *(f"category_{c}" for c in CATEGORIES),
 )

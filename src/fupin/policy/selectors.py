@@ -32,7 +32,7 @@ from fupin.policy.models import (
     VillageFacts,
 )
 from fupin.policy.reasons import Reason, household_reasons
-from fupin.policy.rollup import area_verdict, village_reasons
+from fupin.policy.rollup import COUNT_COLUMNS, area_verdict, village_reasons
 from fupin.registry.choices import Relation
 from fupin.registry.models import HardshipEvent, Household, Member
 
@@ -112,16 +112,6 @@ def view_prefixes(scope: Scope, run: EvaluationRun) -> list[str]:
     return sorted(set(out))
 
 
-SUMMARY_FIELDS = (
-    "households",
-    "people",
-    "poor_households",
-    "poor_people",
-    "remaining_poor_people",
-    "meets_exit",
-    "exit_candidates",
-    "failing_exited",
-)
 # A run's area rows stop at the county: a wider view is summed from its counties.
 ROW_LEVEL_BY_PREFIX = {
     2: Area.Level.COUNTY,
@@ -138,7 +128,7 @@ def run_summary(*, scope: Scope, run: EvaluationRun) -> dict[str, Any]:
     view = view_prefixes(scope, run)
     if view == [run.scope_prefix] or run.status != EvaluationRun.Status.DONE:
         return dict(run.summary)
-    out: dict[str, Any] = {key: 0 for key in SUMMARY_FIELDS}
+    out: dict[str, Any] = {key: 0 for key in COUNT_COLUMNS}
     for name, _bit in engine.CLAUSES:
         out[f"clause_{name}"] = 0
     for c in engine.CATEGORIES:
@@ -148,7 +138,7 @@ def run_summary(*, scope: Scope, run: EvaluationRun) -> dict[str, Any]:
         if level is None:
             continue
         for row in run_areas(scope=scope, run=run, parent=prefix, level=level):
-            for key in SUMMARY_FIELDS:
+            for key in COUNT_COLUMNS:
                 out[key] += getattr(row, key)
             for name, count in row.clause_counts.items():
                 out[f"clause_{name}"] = out.get(f"clause_{name}", 0) + int(count)
