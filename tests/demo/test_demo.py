@@ -129,7 +129,11 @@ def test_counts_and_structure(county: str) -> None:
     assert max(groups_per_village.values()) <= 8
     # One history row, three income years per household, sizes agreeing with members.
     assert HouseholdChange.objects.filter(action="create").count() == HOUSEHOLDS
-    assert IncomeRecord.objects.count() == HOUSEHOLDS * len(generator.INCOME_YEARS)
+    assert IncomeRecord.objects.count() == HOUSEHOLDS * (len(generator.INCOME_YEARS) + 1)
+    assert set(IncomeRecord.objects.values_list("year", flat=True)) == {
+        *generator.INCOME_YEARS,
+        generator.JUDGED_INCOME_YEAR,
+    }
     sizes = dict(
         Member.objects.values("household").annotate(n=Count("id")).values_list("household", "n")
     )
@@ -541,6 +545,12 @@ def test_demo_evaluates_the_county(county: str) -> None:
     assert f"批次 run {run.pk}" in county
     assert run.summary["households"] == HOUSEHOLDS
     assert HouseholdVerdict.objects.filter(run=run).count() == HOUSEHOLDS
+    # exits are judged on the judged year's own income, which the demo records: some of
+    # the still-poor households meet the standard, and none fails for want of a record
+    assert run.summary["exit_candidates"] > 0
+    poor = HouseholdVerdict.objects.filter(run=run, status_group=engine.G_POOR)
+    assert poor.exists()
+    assert not poor.filter(per_capita__isnull=True).exists()
     # never-registered households with a counted hardship are found as sudden hardship
     # (or as marginal, when their income is low too)
     params = run.params[generator.REGION]

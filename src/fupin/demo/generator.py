@@ -106,6 +106,10 @@ DEFAULT_SEED = 2017
 RURAL_PEOPLE_PER_HOUSEHOLD = 20
 POOR_VILLAGE_SHARE = 0.45
 INCOME_YEARS = (2023, 2024, 2025)
+# The year being judged has its income too, as the yearly income survey (收入监测) records
+# it by the reference day and projects it to the year's end: an exit is judged on the
+# income of its own year (exit_income_year_offset 0), identification on the year before.
+JUDGED_INCOME_YEAR = REFERENCE_DATE.year
 # The poverty line of POLICY.md §3 for 2020, the last one; later incomes are held to it.
 POVERTY_LINE = 4000
 CHUNK = 5000
@@ -1149,7 +1153,7 @@ def _household(c: _County, number: str, area_id: int, area_code: str) -> _Built:
     cost_share = rng.uniform(0.3, 0.55)
     incomes = []
     last = INCOME_YEARS[-1]
-    for year in INCOME_YEARS:
+    for year in (*INCOME_YEARS, JUDGED_INCOME_YEAR):
         total = int(per_capita / growth ** (last - year) * size)
         transfer = eco + 1800 * pensioners
         if household_type == HouseholdType.DIBAO:
