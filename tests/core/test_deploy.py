@@ -31,7 +31,8 @@ def _fupin(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("FUPIN_") and k != "DJANGO_SETTINGS_MODULE"
+        if not k.startswith("FUPIN_")
+        and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "-m", "fupin", *args],

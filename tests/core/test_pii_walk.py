@@ -139,8 +139,12 @@ def _build() -> County:
     )
     assistance.pairing_create(actor=None, cadre_id=cadre.pk, household_id=household.pk)
     assistance.concern_raise(actor=None, text="饮水管坏了", household_id=household.pk)
-    procedure = procedures.procedure_open(actor=None, kind="exit", household_id=household.pk)
-    definition = DEFINITIONS["exit"]
+    # on a public notice: an applicant's identification (an exit would need a run first)
+    applicant = factories.household(area_code=village, status="unregistered", identified_year=None)
+    procedure = procedures.procedure_open(
+        actor=None, kind="identification", household_id=applicant.pk, note="本人申请"
+    )
+    definition = DEFINITIONS["identification"]
     while not (nxt := definition.next_step(procedure.step)).is_notice:  # type: ignore[union-attr]
         procedures.procedure_advance(actor=None, procedure_id=procedure.pk, step=nxt.code)
         procedure.refresh_from_db()
@@ -197,6 +201,7 @@ def _build() -> County:
         "course_id": Course.objects.order_by("pk").values_list("pk", flat=True).first(),
         "round_id": near(MatchRound.objects.all()),
         "cadre_id": cadre.pk,
+        "user_id": secretary.pk,
     }
     assert Area.objects.filter(code=village).exists() and Cadre.objects.filter(pk=cadre.pk)
     return County(
@@ -247,6 +252,7 @@ PARAMS: dict[str, str] = {
     "case_id": "case_id",
     "course_id": "course_id",
     "round_id": "round_id",
+    "user_id": "user_id",
 }
 OVERRIDES: dict[tuple[str, str], str] = {
     ("party:member", "member_id"): "party_member_id",

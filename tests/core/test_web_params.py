@@ -93,6 +93,7 @@ def _id_sources() -> dict[tuple[str, str], Callable[[], Any]]:
         ("leadership", "course_id"): _first(Course),
         ("matching", "round_id"): _first(MatchRound),
         ("", "notice_id"): _first(Notice),
+        ("accounts", "user_id"): _first(get_user_model(), username="village_secretary"),
     }
 
 
