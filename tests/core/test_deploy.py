@@ -71,6 +71,7 @@ def test_check_deploy_warns_about_a_laptop_setup(tmp_path: Path) -> None:
         ({"FUPIN_DEBUG": "1"}, "FUPIN_DEBUG"),
         ({"FUPIN_TODAY": "2026-12-20"}, "FUPIN_TODAY"),
         ({"FUPIN_CSRF_TRUSTED_ORIGINS": "fupin.example.org"}, "https://fupin.example.org"),
+        ({"FUPIN_PROXY_COUNT": "one"}, "FUPIN_PROXY_COUNT"),
     ],
 )
 def test_production_refuses_what_is_unsafe(tmp_path: Path, env: dict[str, str], says: str) -> None:
@@ -99,6 +100,15 @@ def test_production_headers(tmp_path: Path) -> None:
     # behind the proxy, a request it marks as https is served; plain http is redirected
     assert lines[4] == "200"
     assert lines[5] == "301 https://fupin.example.org/accounts/login/"
+
+
+def test_behind_proxies_the_lockout_counts_the_client(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.AXES_IPWARE_PROXY_COUNT, settings.AXES_IPWARE_META_PRECEDENCE_ORDER[0])"
+    )
+    result = _fupin(tmp_path, "shell", "-c", code, **PRODUCTION, FUPIN_PROXY_COUNT="1")
+    assert _last_line(result) == "1 HTTP_X_FORWARDED_FOR", result.stderr
 
 
 def test_debug_is_off_unless_asked(tmp_path: Path) -> None:
