@@ -278,32 +278,30 @@ def _stars(n: pl.Expr) -> pl.Expr:
     return pl.lit("*").repeat_by(n).list.join("")
 
 
-def id_number_expr(col: str, sees: pl.Expr) -> pl.Expr:
-    """``mask_id_number`` over a column, where ``sees`` is false."""
+def _masked_expr(col: str, sees: pl.Expr, head: int, tail: int) -> pl.Expr:
+    """The column with all but ``head`` leading and ``tail`` trailing characters starred
+    (all of them when it is that short), where ``sees`` is false."""
     import polars as pl
 
     c = pl.col(col)
     n = c.str.len_chars()
+    kept = head + tail
     masked = (
-        pl.when(n <= 10)
+        pl.when(n <= kept)
         .then(_stars(n))
-        .otherwise(c.str.slice(0, 6) + _stars(n - 10) + c.str.slice(-4, 4))
+        .otherwise(c.str.slice(0, head) + _stars(n - kept) + c.str.slice(-tail, tail))
     )
     return pl.when(sees | c.is_null() | (n == 0)).then(c).otherwise(masked)
+
+
+def id_number_expr(col: str, sees: pl.Expr) -> pl.Expr:
+    """``mask_id_number`` over a column, where ``sees`` is false."""
+    return _masked_expr(col, sees, 6, 4)
 
 
 def phone_expr(col: str, sees: pl.Expr) -> pl.Expr:
     """``mask_phone`` over a column, where ``sees`` is false."""
-    import polars as pl
-
-    c = pl.col(col)
-    n = c.str.len_chars()
-    masked = (
-        pl.when(n <= 7)
-        .then(_stars(n))
-        .otherwise(c.str.slice(0, 3) + _stars(n - 7) + c.str.slice(-4, 4))
-    )
-    return pl.when(sees | c.is_null() | (n == 0)).then(c).otherwise(masked)
+    return _masked_expr(col, sees, 3, 4)
 
 
 def health_expr(shown: pl.Expr, sees: pl.Expr) -> pl.Expr:
